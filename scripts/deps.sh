@@ -1,0 +1,31 @@
+#!/bin/bash
+# Install the Debian packages the harness needs, only those still missing.
+# Usage: scripts/deps.sh [group...]   groups: base kunit docs guests
+set -euo pipefail
+
+declare -A GROUP=(
+	[base]="git make gcc bc flex bison libelf-dev libssl-dev xz-utils ccache python3 rsync cpio kmod"
+	[kunit]="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm"
+	[docs]="python3-sphinx python3-sphinx-rtd-theme python3-yaml"
+	[guests]="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm qemu-system-x86 device-tree-compiler"
+)
+
+groups=("$@")
+[ ${#groups[@]} -gt 0 ] || groups=(base kunit docs)
+
+want=()
+for g in "${groups[@]}"; do
+	[ -n "${GROUP[$g]+x}" ] || { echo "deps: unknown group '$g'" >&2; exit 2; }
+	for p in ${GROUP[$g]}; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+			want+=("$p")
+	done
+done
+[ ${#want[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${want[*]}"
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
