@@ -5,6 +5,8 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dma-direct-cc}
 BUILD=${BUILD:-$TOP/build}
 export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache}
+# A fresh clone elsewhere (as CI makes) should still hit the cache.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$BUILD} CCACHE_NOHASHDIR=true
 mkdir -p "$CACHE" "$BUILD"
 
 die() { echo "error: $*" >&2; exit 1; }

@@ -9,7 +9,7 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 src=${1:-$BUILD/linux}
-out=${2:-$TOP/patches}
+out=$(realpath -m "${2:-$TOP/patches}")
 git -C "$src" rev-parse -q --verify base >/dev/null ||
 	die "$src has no 'base' ref: not a harness kernel tree"
 git -C "$src" rev-parse -q --verify series >/dev/null ||
@@ -20,6 +20,9 @@ rm -rf "$out.tmp"
 git -C "$src" -c core.abbrev=12 format-patch -q --cover-letter \
 	--cover-from-description=subject --zero-commit --no-signature \
 	--base=base -o "$out.tmp" base..series
+# format-patch dates the cover letter "now"; date it like the last patch.
+date=$(git -C "$src" log -1 --format=%aD series)
+sed -i "0,/^Date: /s/^Date: .*/Date: $date/" "$out.tmp"/0000-cover-letter.patch
 rm -rf "$out"
 mv "$out.tmp" "$out"
 (cd "$out" && ls 0*.patch) > "$out/series"

@@ -10,7 +10,7 @@ set -euo pipefail
 
 dest=${1:?usage: fetch-base.sh <dest>}
 pkg=linux-source-7.2
-[ -d "$dest/.git" ] && git -C "$dest" rev-parse -q --verify base >/dev/null && exit 0
+[ -d "$dest/.git" ] && git -C "$dest" rev-parse -q --verify HEAD >/dev/null && exit 0
 
 apt_dir=$CACHE/apt
 mkdir -p "$apt_dir/lists/partial" "$apt_dir/archives/partial" "$CACHE/debs"
@@ -74,7 +74,7 @@ git commit -q -m "Linux $version as shipped by Debian ($pkg)
 Unpacked from /usr/src/linux-source-7.2.tar.xz in the $pkg package.
 The Debian packaging block at the end of the top-level .gitignore
 (\"/*\" then \"!/debian/\") was dropped so that git tracks the tree."
-git tag base
+
 cd - >/dev/null
 mv "$dest.tmp" "$dest"
-echo "fetch-base: base commit $(git -C "$dest" rev-parse --short base)"
+echo "fetch-base: base commit $(git -C "$dest" rev-parse --short HEAD)"

@@ -1,0 +1,43 @@
+# dma-direct memory encryption: the series and the harness that proves it.
+# `make` applies the series and boots a guest with it; `make check` is the
+# CI gate.  KSRC=/path/to/kernel uses your own base tree (read-only).
+
+SHELL := /bin/bash
+S := scripts
+
+.PHONY: all deps tree check kunit reproduce docs export guests size clean
+
+all: deps tree
+	$(S)/guest-arm64.sh build/tree series
+
+deps:
+	$(S)/deps.sh base kunit docs guests
+
+tree: deps
+	$(S)/tree.sh
+
+check: deps
+	$(S)/check.sh
+
+kunit: tree
+	$(S)/kunit.sh series
+
+reproduce: tree
+	$(S)/check.sh apply reproduce
+
+docs: tree
+	$(S)/docs.sh
+
+guests: tree
+	$(S)/guest-arm64.sh build/tree stock-base base
+	$(S)/guest-arm64.sh build/tree series
+
+size: tree
+	$(S)/size.sh
+
+# Export the development tree (build/linux) back into patches/.
+export:
+	$(S)/export.sh $(if $(TREE),$(TREE),build/linux)
+
+clean:
+	rm -rf build

@@ -1,0 +1,102 @@
+#!/bin/bash
+# The CI gate: one line per gate, then "N passed, N failed".
+# Usage: scripts/check.sh [gate...]   (default: all gates)
+set -uo pipefail
+. "$(dirname "$0")/common.sh"
+
+tree=$BUILD/tree
+results=$BUILD/results
+mkdir -p "$results"
+passed=0 failed=0
+
+gate() {	# name command...
+	local name=$1 start=$SECONDS
+	shift
+	if "$@" > "$results/gate-$name.log" 2>&1; then
+		passed=$((passed + 1))
+		printf 'PASS  %-12s (%ds)\n' "$name" $((SECONDS - start))
+	else
+		failed=$((failed + 1))
+		printf 'FAIL  %-12s (%ds)  see %s\n' "$name" $((SECONDS - start)) \
+			"$results/gate-$name.log"
+		tail -n 5 "$results/gate-$name.log" | sed 's/^/      /'
+	fi
+}
+
+# patches/ must be exactly what the tree holds.
+roundtrip() {
+	"$TOP/scripts/export.sh" "$tree" "$BUILD/roundtrip" &&
+	diff -r "$TOP/patches" "$BUILD/roundtrip"
+}
+
+# Allowed, and justified in the cover letter: the base tree has no git
+# history to resolve commit ids, and kernel/dma/ already has a
+# MAINTAINERS entry.
+checkpatch() {
+	local p bad=0
+	for p in "$TOP"/patches/0*.patch; do
+		case $p in *0000-cover-letter.patch) continue ;; esac
+		"$tree/scripts/checkpatch.pl" --strict --no-tree --terse "$p" |
+			grep -E ': (ERROR|WARNING|CHECK):' |
+			grep -vE "Unknown commit id|does MAINTAINERS need updating" &&
+			bad=1
+	done
+	return $bad
+}
+
+# No kernel-doc warning that the base tree does not already have (line
+# numbers move, so they are left out of the comparison).
+kerneldoc() {
+	local files="kernel/dma/direct.c kernel/dma/direct.h kernel/dma/direct_kunit.h kernel/dma/direct_kunit.c"
+	(cd "$tree" && git checkout -q base &&
+	 scripts/kernel-doc -none -Wall $files 2>&1 | sed -E 's/:[0-9]+ / /' | sort -u > "$BUILD/kdoc-base.txt"
+	 git checkout -q series &&
+	 scripts/kernel-doc -none -Wall $files 2>&1 | sed -E 's/:[0-9]+ / /' | sort -u > "$BUILD/kdoc-series.txt")
+	! comm -13 "$BUILD/kdoc-base.txt" "$BUILD/kdoc-series.txt" | grep .
+}
+
+# Every patch builds kernel/dma/ on its own, with W=1 and no warnings.
+bisect() {
+	local c obj=$BUILD/obj/kunit-arm64-series rc=0
+	[ -f "$obj/.config" ] || { echo "run the kunit gate first"; return 1; }
+	for c in $(git -C "$tree" rev-list --reverse base..series); do
+		git -C "$tree" checkout -q "$c"
+		echo "== $(git -C "$tree" log -1 --format=%s "$c")"
+		ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- \
+			kmake -C "$tree" O="$obj" W=1 olddefconfig kernel/dma/ \
+			> "$BUILD/bisect.log" 2>&1 || rc=1
+		grep -E 'warning:|error:' "$BUILD/bisect.log" && rc=1
+	done
+	git -C "$tree" checkout -q series
+	return $rc
+}
+
+# The suite without the fixes must fail exactly the cases listed in
+# tests/stock-failures.txt, and nothing else.
+reproduce() {
+	! "$TOP/scripts/kunit.sh" reproduce || { echo "no test failed without the fixes"; return 1; }
+	"$TOP/scripts/ktap-failures.py" "$tree" "$results/kunit-reproduce.ktap" \
+		> "$results/stock-failures.txt"
+	diff -u "$TOP/tests/stock-failures.txt" "$results/stock-failures.txt"
+}
+
+docs() { "$TOP/scripts/docs.sh"; }
+
+gates=("$@")
+[ ${#gates[@]} -gt 0 ] || gates=(apply roundtrip checkpatch kerneldoc kunit bisect reproduce docs guest)
+for g in "${gates[@]}"; do
+	case $g in
+	apply)		gate apply "$TOP/scripts/tree.sh" ;;
+	roundtrip)	gate roundtrip roundtrip ;;
+	checkpatch)	gate checkpatch checkpatch ;;
+	kerneldoc)	gate kernel-doc kerneldoc ;;
+	kunit)		gate kunit "$TOP/scripts/kunit.sh" series ;;
+	bisect)		gate bisect bisect ;;
+	reproduce)	gate reproduce reproduce ;;
+	docs)		gate docs docs ;;
+	guest)		gate guest-arm64 "$TOP/scripts/guest-arm64.sh" "$tree" series ;;
+	*)		echo "unknown gate '$g'" >&2; exit 2 ;;
+	esac
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,36 @@
+#!/bin/bash
+# Build the core-api documentation with Sphinx for the base tree and for
+# the series, and fail on any warning the series adds.  The base tree's
+# warnings are cached per base commit.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+need sphinx-build
+
+tree=$BUILD/tree
+mkdir -p "$BUILD/results"
+
+warnings() {	# ref -> normalised warnings on stdout
+	local obj=$BUILD/obj/docs-$1
+	git -C "$tree" checkout -q "$1"
+	rm -rf "$obj"
+	mkdir -p "$obj"
+	make -s -C "$tree" O="$obj" SPHINXDIRS=core-api htmldocs \
+		> "$obj/build.log" 2>&1 || { cat "$obj/build.log" >&2; return 1; }
+	grep -iE 'warning|error' "$obj/build.log" |
+		sed -E "s|$tree/||g; s/:[0-9]+:/:/" | sort -u
+}
+
+base=$(git -C "$tree" rev-parse base)
+cached=$CACHE/docs-warnings-$base.txt
+[ -f "$cached" ] || { warnings base > "$cached.tmp" && mv "$cached.tmp" "$cached"; }
+trap 'git -C "$tree" checkout -q series' EXIT
+warnings series > "$BUILD/results/docs-warnings.txt"
+test -f "$BUILD/obj/docs-series/Documentation/output/core-api/dma-direct-memory-encryption.html" ||
+	die "the new page was not built"
+new=$(comm -13 "$cached" "$BUILD/results/docs-warnings.txt")
+if [ -n "$new" ]; then
+	echo "warnings added by the series:"
+	echo "$new"
+	exit 1
+fi
+echo "docs: no new warnings ($(wc -l < "$cached") already in the base tree)"

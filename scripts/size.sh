@@ -1,0 +1,53 @@
+#!/bin/bash
+# Size of kernel/dma/direct.o, base tree vs series, with
+# scripts/bloat-o-meter, for minimal configs with and without a way to
+# have decrypted memory.  Prints a markdown table; fails if a config that
+# cannot have decrypted memory grows.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+tree=$BUILD/tree
+out=$BUILD/results/size.md
+
+# name arch cross-prefix base-target fragment can-decrypt
+configs=(
+	"x86_64-tiny|x86_64||tinyconfig||no"
+	"x86_64-sev|x86_64||tinyconfig|CONFIG_AMD_MEM_ENCRYPT=y CONFIG_EFI=y CONFIG_ACPI=y|yes"
+	"arm64-allno|arm64|aarch64-linux-gnu-|allnoconfig||yes"
+	"arm64-pool|arm64|aarch64-linux-gnu-|allnoconfig|CONFIG_DMA_RESTRICTED_POOL=y|yes"
+)
+
+object() {	# obj ref -> path of direct.o built from ref
+	git -C "$tree" checkout -q "$2"
+	ARCH=$arch CROSS_COMPILE=$cross kmake -C "$tree" O="$1" olddefconfig kernel/dma/direct.o
+	cp "$1/kernel/dma/direct.o" "$1/direct-$2.o"
+}
+
+trap 'git -C "$tree" checkout -q series' EXIT
+{
+echo "| config | can decrypt | base (bytes) | series (bytes) | growth |"
+echo "|---|---|---|---|---|"
+} > "$out"
+rc=0
+for c in "${configs[@]}"; do
+	IFS='|' read -r name arch cross target fragment can <<< "$c"
+	obj=$BUILD/obj/size-$name
+	mkdir -p "$obj"
+	ARCH=$arch CROSS_COMPILE=$cross kmake -C "$tree" O="$obj" "$target" >/dev/null
+	for opt in $fragment; do
+		"$tree/scripts/config" --file "$obj/.config" --set-val "${opt%%=*}" "${opt#*=}"
+	done
+	object "$obj" base
+	object "$obj" series
+	"$tree/scripts/bloat-o-meter" "$obj/direct-base.o" "$obj/direct-series.o" \
+		> "$obj/bloat.txt"
+	total=$(sed -nE 's/^Total: Before=([0-9]+), After=([0-9]+), chg (.*)$/\1 \2 \3/p' "$obj/bloat.txt")
+	read -r before after chg <<< "$total"
+	echo "| $name | $can | $before | $after | $chg |" >> "$out"
+	if [ "$can" = no ] && [ "$after" -gt "$before" ]; then
+		echo "size: $name grew although it cannot have decrypted memory" >&2
+		rc=1
+	fi
+done
+cat "$out"
+exit $rc
