@@ -83,7 +83,7 @@ reproduce() {
 docs() { "$TOP/scripts/docs.sh"; }
 
 gates=("$@")
-[ ${#gates[@]} -gt 0 ] || gates=(apply roundtrip checkpatch kerneldoc kunit bisect reproduce docs guest)
+[ ${#gates[@]} -gt 0 ] || gates=(apply roundtrip checkpatch kerneldoc kunit bisect reproduce docs size guest)
 for g in "${gates[@]}"; do
 	case $g in
 	apply)		gate apply "$TOP/scripts/tree.sh" ;;
@@ -94,6 +94,7 @@ for g in "${gates[@]}"; do
 	bisect)		gate bisect bisect ;;
 	reproduce)	gate reproduce reproduce ;;
 	docs)		gate docs docs ;;
+	size)		gate size "$TOP/scripts/size.sh" ;;
 	guest)		gate guest-arm64 "$TOP/scripts/guest-arm64.sh" "$tree" series ;;
 	*)		echo "unknown gate '$g'" >&2; exit 2 ;;
 	esac

@@ -12,7 +12,7 @@ out=$BUILD/results/size.md
 # name arch cross-prefix base-target fragment can-decrypt
 configs=(
 	"x86_64-tiny|x86_64||tinyconfig||no"
-	"x86_64-sev|x86_64||tinyconfig|CONFIG_AMD_MEM_ENCRYPT=y CONFIG_EFI=y CONFIG_ACPI=y|yes"
+	"x86_64-sev|x86_64||tinyconfig|CONFIG_ACPI=y CONFIG_EFI=y CONFIG_EFI_STUB=y CONFIG_AMD_MEM_ENCRYPT=y|yes"
 	"arm64-allno|arm64|aarch64-linux-gnu-|allnoconfig||yes"
 	"arm64-pool|arm64|aarch64-linux-gnu-|allnoconfig|CONFIG_DMA_RESTRICTED_POOL=y|yes"
 )
@@ -36,6 +36,11 @@ for c in "${configs[@]}"; do
 	ARCH=$arch CROSS_COMPILE=$cross kmake -C "$tree" O="$obj" "$target" >/dev/null
 	for opt in $fragment; do
 		"$tree/scripts/config" --file "$obj/.config" --set-val "${opt%%=*}" "${opt#*=}"
+	done
+	ARCH=$arch CROSS_COMPILE=$cross kmake -C "$tree" O="$obj" olddefconfig
+	for opt in $fragment; do
+		grep -qx "$opt" "$obj/.config" ||
+			die "$name: $opt did not survive olddefconfig (dependencies?)"
 	done
 	object "$obj" base
 	object "$obj" series
