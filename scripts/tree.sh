@@ -31,7 +31,7 @@ if [ -f "$tree/.harness-stamp" ] && [ "$(cat "$tree/.harness-stamp")" = "$stamp"
 	exit 0
 fi
 
-rm -rf "$tree" "$tree.new"
+rm -rf "$tree.new"
 if git -C "$origin" rev-parse --verify -q HEAD >/dev/null 2>&1 &&
    [ -z "$(git -C "$origin" status --porcelain --untracked-files=no)" ]; then
 	git clone -q --shared "$origin" "$tree.new"
@@ -61,5 +61,7 @@ apply reproduce "$suite"
 apply series "${series[@]}"
 echo "$stamp" > "$tree.new/.harness-stamp"
 echo ".harness-stamp" >> "$tree.new/.git/info/exclude"
+# Only a tree with the whole series replaces the previous one.
+rm -rf "$tree"
 mv "$tree.new" "$tree"
 echo "tree: $tree, series applied on $(git -C "$tree" log -1 --format=%s base)"
