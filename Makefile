@@ -29,7 +29,7 @@ docs: tree
 	$(S)/docs.sh
 
 guests: tree
-	$(S)/guest-arm64.sh build/tree stock-base base
+	$(S)/guest-arm64.sh build/tree stock base
 	$(S)/guest-arm64.sh build/tree series
 
 size: tree
