@@ -1,20 +1,24 @@
 #!/usr/bin/env python3
-"""Host end of the guest's console_stream case.
+"""Host end of the guest's console_stream case (guest/workload.c).
 
-Connects to QEMU's virtio-console socket, sends STREAM_BYTES generated
-from the shared seed, reads the guest's echo and checks every byte.
-Prints one verdict line; exits non-zero on a mismatch or a short echo.
+Connects to the QEMU chardev socket behind the guest's virtio-serial port,
+sends STREAM_BYTES generated from the shared seed, reads the guest's echo
+and checks every byte.  Prints one line; exits non-zero on a mismatch, a
+short echo, or no connection within the timeout.
 Usage: stream.py <unix-socket> <timeout-seconds>
 """
+import selectors
 import socket
 import sys
 import time
 
-STREAM_BYTES = 1024 * 1024  # must match workload.c
+STREAM_BYTES = 1024 * 1024  # must match guest/workload.c
+STREAM_SEED = 0x5EED5EED    # must match guest/workload.c
 MASK = (1 << 64) - 1
 
 
-def stream(n, s=0x5EED5EED):
+def payload(n, s=STREAM_SEED):
+    """The top byte of each xorshift64 step, as the guest computes it."""
     out = bytearray(n)
     for i in range(n):
         s ^= (s << 13) & MASK
@@ -24,36 +28,69 @@ def stream(n, s=0x5EED5EED):
     return bytes(out)
 
 
+def connect(path, deadline):
+    """QEMU creates the socket a moment after it starts: retry."""
+    while True:
+        sock = socket.socket(socket.AF_UNIX)
+        try:
+            sock.connect(path)
+            return sock
+        except OSError:
+            sock.close()
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.1)
+
+
+def exchange(sock, data, deadline):
+    """Send @data and collect the echo at the same time.
+
+    The guest echoes as it reads and no buffer on the way holds the whole
+    payload, so sending everything before reading could deadlock.
+    """
+    sel = selectors.DefaultSelector()
+    sel.register(sock, selectors.EVENT_READ | selectors.EVENT_WRITE)
+    sock.setblocking(False)
+    sent, echo = 0, bytearray()
+    while len(echo) < len(data):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return sent, echo, "timed out"
+        for _, events in sel.select(left):
+            try:
+                if events & selectors.EVENT_WRITE:
+                    sent += sock.send(data[sent:sent + 65536])
+                    if sent == len(data):
+                        sel.modify(sock, selectors.EVENT_READ)
+                if events & selectors.EVENT_READ:
+                    chunk = sock.recv(65536)
+                    if not chunk:
+                        return sent, echo, "QEMU closed the socket"
+                    echo += chunk
+            except BlockingIOError:
+                pass
+            except OSError as e:
+                return sent, echo, str(e)
+    return sent, echo, None
+
+
 def main():
     path, timeout = sys.argv[1], float(sys.argv[2])
-    data = stream(STREAM_BYTES)
-    deadline = time.time() + timeout
-    while True:
-        try:
-            sock = socket.socket(socket.AF_UNIX)
-            sock.connect(path)
-            break
-        except OSError:
-            if time.time() > deadline:
-                sys.exit("stream: cannot connect to " + path)
-            time.sleep(0.2)
-    sock.settimeout(max(1.0, deadline - time.time()))
-    sock.sendall(data)
-    echo = bytearray()
-    try:
-        while len(echo) < STREAM_BYTES:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            echo += chunk
-    except socket.timeout:
-        pass
+    deadline = time.monotonic() + timeout
+    data = payload(STREAM_BYTES)
+    sock = connect(path, deadline)
+    if sock is None:
+        print("stream: host FAILED: cannot connect to %s" % path)
+        return 1
+    sent, echo, why = exchange(sock, data, deadline)
+    sock.close()
     bad = sum(a != b for a, b in zip(echo, data))
-    ok = len(echo) == STREAM_BYTES and bad == 0
-    print("stream: host %s: %d bytes echoed, %d mismatches"
-          % ("ok" if ok else "FAILED", len(echo), bad))
-    sys.exit(0 if ok else 1)
+    ok = not why and len(echo) == STREAM_BYTES and bad == 0
+    print("stream: host %s: %d bytes sent, %d echoed back, %d mismatches%s"
+          % ("ok" if ok else "FAILED", sent, len(echo), bad,
+             ", " + why if why else ""))
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

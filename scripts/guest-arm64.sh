@@ -1,16 +1,23 @@
 #!/bin/bash
-# Boot an arm64 QEMU virt guest whose virtio devices (blk, console) use a
-# restricted DMA pool, run guest/workload.c as init and judge its KTAP.
+# Boot an arm64 QEMU virt guest (TCG) whose virtio devices (blk, console)
+# use a restricted DMA pool, run guest/workload.c as init and judge its KTAP.
 #
 # Usage: scripts/guest-arm64.sh <kernel-tree> <name> [git-ref]
-# Leaves build/results/<name>-arm64.{log,ktap}; exits non-zero on any
-# "not ok", a missing case, a timeout or a kernel warning in the log.
+#   git-ref: build that commit of <kernel-tree> (checked out, then restored).
+# Leaves build/results/<name>-arm64.{log,ktap}.  Exits non-zero on any
+# "not ok", a missing case, a timeout (GUEST_TIMEOUT, default 180 s), a
+# kernel warning or oops in the console log, or a failed host-side check.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
-need qemu-system-aarch64 aarch64-linux-gnu-gcc dtc cpio gzip python3 timeout
 
-ksrc=$(realpath "${1:?usage: guest-arm64.sh <kernel-tree> <name> [git-ref]}")
-name=${2:?usage: guest-arm64.sh <kernel-tree> <name> [git-ref]}
+usage="usage: guest-arm64.sh <kernel-tree> <name> [git-ref]"
+QEMU=${QEMU:-qemu-system-aarch64}
+command -v "$QEMU" >/dev/null ||
+	die "QEMU binary '$QEMU' not found (Debian: qemu-system-arm; run scripts/deps.sh guests)"
+need make flock aarch64-linux-gnu-gcc dtc fdtget python3 timeout
+
+ksrc=$(realpath "${1:?$usage}")
+name=${2:?$usage}
 ref=${3:-}
 [ -f "$ksrc/kernel/dma/direct.c" ] || die "$ksrc is not a kernel tree"
 
@@ -22,111 +29,190 @@ log=$results/$name-arm64.log
 ktap=$results/$name-arm64.ktap
 timeout=${GUEST_TIMEOUT:-180}
 mkdir -p "$obj" "$run" "$results"
+rm -f "$log" "$ktap"
 
-# QEMU machine; the DTB must be dumped with exactly these options.
+# The machine.  QEMU's device tree is dumped with exactly these options,
+# since -smp, -m and the devices all shape it.
+#
+# Pool size: virtio-console keeps every receive buffer mapped, about 8 MiB
+# of the pool at rest (fewer ports, max_ports=2, means fewer rings), and
+# buffered writeback can put the whole 32 MiB disk in flight.  A pool that
+# runs full only makes requests wait, but its "swiotlb buffer is full"
+# messages share the console with the KTAP lines and could split them.
 machine=(-M virt -cpu max -smp 2 -m 512)
 devices=(-global virtio-mmio.force-legacy=false
 	 -drive "file=$run/disk.img,if=none,format=raw,id=d0"
 	 -device virtio-blk-device,drive=d0,iommu_platform=on
-	 -device virtio-serial-device,iommu_platform=on
+	 -device virtio-serial-device,iommu_platform=on,max_ports=2
 	 -chardev "socket,id=c0,path=$run/stream.sock,server=on,wait=off"
 	 -device virtserialport,chardev=c0,name=stream)
-nr_devices=2	# virtio-mmio transports the devices above occupy
+nr_devices=2
+pool_size=0x4000000	# 64 MiB: see above
+pool_align=0x200000
 
-echo "guest: building the $name kernel${ref:+ ($ref)}"
+# --- kernel -----------------------------------------------------------
+echo "guest: building the $name kernel${ref:+ at $ref} in $obj"
+start=$SECONDS
 if [ -n "$ref" ]; then
 	git -C "$ksrc" checkout -q "$ref"
 	trap 'git -C "$ksrc" checkout -q -' EXIT
 fi
 export ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
 KCONFIG_ALLCONFIG=$guest/arm64-rpool.config kmake -C "$ksrc" O="$obj" allnoconfig >/dev/null
+# Kconfig drops what it cannot satisfy without a word: check every line.
 while read -r opt; do
 	grep -qx "$opt" "$obj/.config" || die "kernel config lacks $opt (dependencies changed?)"
 done < <(grep '^CONFIG_' "$guest/arm64-rpool.config")
 kmake -C "$ksrc" O="$obj" -j"$(nproc)" Image
-[ -n "$ref" ] && { git -C "$ksrc" checkout -q -; trap - EXIT; }
+if [ -n "$ref" ]; then
+	git -C "$ksrc" checkout -q -
+	trap - EXIT
+fi
+build_time=$((SECONDS - start))
 
-aarch64-linux-gnu-gcc -static -O2 -Wall -Werror -o "$run/init" "$guest/workload.c"
-(cd "$run" && mkdir -p root/{dev,proc,sys} && cp init root/init &&
- cd root && find . | cpio -o -H newc --quiet | gzip > ../initramfs.cpio.gz)
+# --- initramfs and disk -------------------------------------------------
+aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror -o "$run/init" "$guest/workload.c"
+cat > "$run/initramfs.list" <<EOF
+dir /dev 0755 0 0
+nod /dev/console 0600 0 0 c 5 1
+dir /proc 0755 0 0
+dir /sys 0755 0 0
+file /init $run/init 0755 0 0
+EOF
+"$obj/usr/gen_init_cpio" "$run/initramfs.list" > "$run/initramfs.cpio"
+# A fresh, zeroed disk: a pattern left by an earlier run cannot pass for
+# data that never reached the device.
+rm -f "$run/disk.img"
 truncate -s 32M "$run/disk.img"
 
-# Add the pool to QEMU's own device tree and hand it to the devices.
-qemu-system-aarch64 "${machine[@]}" -machine dumpdtb="$run/virt.dtb" \
-	"${devices[@]}" -nographic >/dev/null 2>&1 ||
-	die "qemu could not dump the virt machine's device tree"
-dtc -q -I dtb -O dts -o "$run/virt.dts" "$run/virt.dtb"
-python3 - "$run/virt.dts" "$nr_devices" <<'EOF'
-import re, sys
-path, count = sys.argv[1], int(sys.argv[2])
-dts = open(path).read()
-# QEMU plugs virtio-mmio devices into the highest transports first.
-nodes = sorted(re.findall(r"\bvirtio_mmio@([0-9a-f]+) \{", dts),
-               key=lambda a: int(a, 16), reverse=True)[:count]
-if len(nodes) < count or "reserved-memory" in dts:
-    sys.exit("guest: unexpected QEMU device tree layout, cannot add the pool")
-pool = """
-\treserved-memory {
-\t\t#address-cells = <0x02>;
-\t\t#size-cells = <0x02>;
-\t\tranges;
+# --- device tree --------------------------------------------------------
+rm -f "$run"/*.dtb "$run"/*.dts "$run/stream.sock"
+timeout 30 "$QEMU" "${machine[@]}" -machine dumpdtb="$run/virt.dtb" \
+	"${devices[@]}" -display none </dev/null >"$run/dumpdtb.log" 2>&1 ||
+	die "QEMU could not dump the virt device tree: $(cat "$run/dumpdtb.log")"
 
-\t\trdp: restricted-dma-pool {
-\t\t\tcompatible = "restricted-dma-pool";
-\t\t\tsize = <0x00 0x1000000>;
-\t\t\talignment = <0x00 0x200000>;
-\t\t};
-\t};
-"""
-# Nodes must follow the root's properties: add the pool at its end.
-end = dts.rstrip().rfind("};")
-dts, n = dts[:end] + pool.lstrip("\n") + dts[end:], 1
-for addr in nodes:
-    dts, m = re.subn(r"(virtio_mmio@%s \{\n)" % addr,
-                     lambda mm: mm.group(1) + "\t\tmemory-region = <&rdp>;\n", dts)
-    n += m
-if n != 1 + count:
-    sys.exit("guest: unexpected QEMU device tree layout, cannot add the pool")
-open(path, "w").write(dts)
+# Which virtio-mmio transports hold our devices?  Ask QEMU itself: its
+# device tree lists all 32, and the slot a device lands in is an
+# implementation detail.  In "info qtree" a transport's block has its
+# "mmio <addr>/<size>" line, then a bus with the virtio-*-device, if any.
+printf 'info qtree\nquit\n' |
+	timeout 30 "$QEMU" "${machine[@]}" "${devices[@]}" -S -display none \
+		-serial none -monitor stdio >"$run/qtree.txt" 2>&1 ||
+	die "QEMU could not list its devices: $(tail -n 3 "$run/qtree.txt")"
+mapfile -t slots < <(awk '
+	/ dev: virtio-mmio,/ { transport = 1; addr = ""; next }
+	/ dev: virtio-[a-z]+-device,/ && transport && addr != "" {
+		sub(/^0+/, "", addr); print addr }
+	/ dev: / { transport = 0; next }
+	transport && $1 == "mmio" { split($2, a, "/"); addr = a[1] }
+	' "$run/qtree.txt")
+[ "${#slots[@]}" -eq "$nr_devices" ] ||
+	die "found ${#slots[@]} virtio-mmio transports in use (${slots[*]:-none}), expected $nr_devices: QEMU's 'info qtree' layout changed? (see $run/qtree.txt)"
+
+# The edit assumes 64-bit cells at the root and no reserved-memory yet.
+dtb=$run/virt.dtb
+cells="$(fdtget "$dtb" / '#address-cells') $(fdtget "$dtb" / '#size-cells')"
+[ "$cells" = "2 2" ] || die "DTB edit does not apply: root has #address-cells/#size-cells $cells, expected 2 2"
+! fdtget -l "$dtb" /reserved-memory >/dev/null 2>&1 ||
+	die "DTB edit does not apply: QEMU's device tree already has /reserved-memory"
+for a in "${slots[@]}"; do
+	[ "$(fdtget "$dtb" "/virtio_mmio@$a" compatible 2>/dev/null)" = virtio,mmio ] ||
+		die "DTB edit does not apply: no virtio,mmio node /virtio_mmio@$a for a transport in use"
+done
+
+# dtc merges a second definition of a node into the first, so the edit is
+# appended source: the pool (size + alignment, dynamically placed; no
+# no-map, swiotlb needs it mapped) and a memory-region link per device.
+dtc -q -I dtb -O dts -o "$run/virt.dts" "$dtb"
+{
+	cat "$run/virt.dts"
+	cat <<EOF
+
+/ {
+	reserved-memory {
+		#address-cells = <2>;
+		#size-cells = <2>;
+		ranges;
+
+		rdp: restricted-dma-pool {
+			compatible = "restricted-dma-pool";
+			size = <0 $pool_size>;
+			alignment = <0 $pool_align>;
+		};
+	};
+};
 EOF
-dtc -q -I dts -O dtb -o "$run/virt-rdp.dtb" "$run/virt.dts"
+	for a in "${slots[@]}"; do
+		printf '\n&{/virtio_mmio@%s} {\n\tmemory-region = <&rdp>;\n};\n' "$a"
+	done
+} > "$run/virt-rdp.dts"
+dtc -q -I dts -O dtb -o "$run/virt-rdp.dtb" "$run/virt-rdp.dts" ||
+	die "DTB edit does not apply: dtc rejected $run/virt-rdp.dts"
+phandle=$(fdtget "$run/virt-rdp.dtb" /reserved-memory/restricted-dma-pool phandle)
+for a in "${slots[@]}"; do
+	[ "$(fdtget "$run/virt-rdp.dtb" "/virtio_mmio@$a" memory-region)" = "$phandle" ] ||
+		die "DTB edit did not take: /virtio_mmio@$a has no memory-region for the pool"
+done
+echo "guest: restricted-dma-pool ($pool_size bytes) attached to virtio_mmio@${slots[*]}"
 
+# --- boot ---------------------------------------------------------------
 echo "guest: booting (timeout ${timeout}s)"
 rm -f "$run/stream.sock"
 start=$SECONDS
 status=0
-timeout "$timeout" qemu-system-aarch64 "${machine[@]}" -nographic -no-reboot \
-	-kernel "$obj/arch/arm64/boot/Image" -initrd "$run/initramfs.cpio.gz" \
+timeout "$timeout" "$QEMU" "${machine[@]}" "${devices[@]}" -nographic -no-reboot \
+	-kernel "$obj/arch/arm64/boot/Image" -initrd "$run/initramfs.cpio" \
 	-dtb "$run/virt-rdp.dtb" -append "console=ttyAMA0 panic=-1" \
-	"${devices[@]}" > "$log" 2>&1 &
+	</dev/null >"$log" 2>&1 &
 qemu=$!
-python3 "$guest/stream.py" "$run/stream.sock" "$timeout" > "$run/stream.txt" 2>&1 || true
+python3 "$guest/stream.py" "$run/stream.sock" "$timeout" >"$run/stream.txt" 2>&1 &
+streamer=$!
 wait "$qemu" || status=$?
-elapsed=$((SECONDS - start))
+boot_time=$((SECONDS - start))
+# The host end sees the socket close with QEMU; if it is still stuck
+# (QEMU never started), stop it.
+for _ in 1 2 3 4 5; do
+	kill -0 "$streamer" 2>/dev/null || break
+	sleep 1
+done
+kill "$streamer" 2>/dev/null || true
+wait "$streamer" 2>/dev/null || true
+[ -s "$run/stream.txt" ] || echo "stream: host FAILED: no result" >"$run/stream.txt"
+cat "$run/stream.txt" >>"$log"
 
-tr -d '\r' < "$log" | sed -n '/^KTAP version/,$p' | grep -E '^(KTAP|[0-9]+\.\.|ok |not ok |# )' > "$ktap" || true
+# --- verdict --------------------------------------------------------------
+tr -d '\r' <"$log" | sed -n '/^KTAP version 1$/,$p' |
+	grep -E '^(KTAP version|[0-9]+\.\.[0-9]+$|(not )?ok [0-9]+ |# )' >"$ktap" || true
+
 problems=()
-[ "$status" -eq 124 ] && problems+=("guest timed out after ${timeout}s")
-[ "$status" -ne 0 ] && [ "$status" -ne 124 ] && problems+=("qemu exited with $status")
-grep -q 'assigned reserved memory node restricted-dma-pool' "$log" ||
-	problems+=("no device was assigned the restricted DMA pool")
-grep -qE 'WARNING:|BUG:|Oops|Kernel panic|Call trace:' "$log" &&
-	problems+=("kernel warning or oops in the console log")
-grep -q 'host ok' "$run/stream.txt" || problems+=("$(cat "$run/stream.txt")")
-cat "$run/stream.txt" >> "$log"
-planned=$(sed -nE 's/^1\.\.([0-9]+)$/\1/p' "$ktap")
-ran=$(grep -cE '^(ok|not ok) ' "$ktap" || true)
+case $status in
+0)	;;
+124)	problems+=("guest did not power off within ${timeout}s (hang?)") ;;
+*)	problems+=("QEMU exited with status $status: $(grep -m1 "^${QEMU##*/}:" "$log" || true)") ;;
+esac
+assigned=$(grep -c 'assigned reserved memory node restricted-dma-pool' "$log" || true)
+[ "$assigned" -eq "$nr_devices" ] ||
+	problems+=("$assigned of $nr_devices virtio-mmio devices were assigned the restricted DMA pool")
+grep -qE 'WARNING:|BUG:|Oops|Kernel panic|Call trace:|detected stall' "$log" &&
+	problems+=("kernel warning, oops or panic in the console log")
+grep -q '^stream: host ok' "$run/stream.txt" || problems+=("$(cat "$run/stream.txt")")
+planned=$(sed -nE 's/^1\.\.([0-9]+)$/\1/p' "$ktap" | head -n 1)
+ran=$(grep -cE '^(not )?ok ' "$ktap" || true)
 failed=$(grep -cE '^not ok ' "$ktap" || true)
-[ -n "$planned" ] && [ "$ran" -eq "$planned" ] || problems+=("ran $ran of ${planned:-?} cases")
-[ "$failed" -eq 0 ] || problems+=("$failed cases failed")
-# The kernel's KTAP parser must agree.
-python3 "$ksrc/tools/testing/kunit/kunit.py" parse "$ktap" > "$results/$name-arm64.parsed" 2>&1 ||
-	problems+=("kunit.py parse reports failures")
+[ -n "$planned" ] && [ "$ran" -eq "$planned" ] ||
+	problems+=("$ran of ${planned:-?} planned KTAP cases reported")
+[ "$failed" -eq 0 ] || problems+=("$failed KTAP cases not ok: $(grep '^not ok' "$ktap" | cut -d' ' -f4 | xargs)")
+# The kernel's own KTAP parser must agree.
+python3 "$ksrc/tools/testing/kunit/kunit.py" parse "$ktap" >"$results/$name-arm64.parsed" 2>&1 ||
+	problems+=("kunit.py parse reports a failure (see $results/$name-arm64.parsed)")
 
-grep '^# ' "$ktap" | sed 's/^# /  /'
+grep '^# ' "$ktap" | sed 's/^# /  /' || true
+sed 's/^/  /' "$run/stream.txt"
+n=$(grep -c 'swiotlb buffer is full' "$log" || true)
+[ "$n" -eq 0 ] || echo "  note: the pool ran full $n times (requests were retried)"
 if [ ${#problems[@]} -gt 0 ]; then
 	printf 'guest: %s\n' "${problems[@]}" >&2
-	echo "VERDICT arm64 $name: FAIL (${elapsed}s, see $log)"
+	echo "VERDICT arm64 $name: FAIL (build ${build_time}s, boot ${boot_time}s; console log $log)"
 	exit 1
 fi
-echo "VERDICT arm64 $name: PASS, $ran/$planned cases ok in ${elapsed}s (console log $log)"
+echo "VERDICT arm64 $name: PASS, $ran/$planned KTAP cases ok (build ${build_time}s, boot+workload ${boot_time}s; $log)"
