@@ -8,7 +8,7 @@ S := scripts
 .PHONY: all deps tree check kunit reproduce docs export guests size clean
 
 all: deps tree
-	$(S)/guest-arm64.sh build/tree series
+	$(S)/guest-arm64.sh build/tree series series
 
 deps:
 	$(S)/deps.sh base kunit docs guests
@@ -30,7 +30,7 @@ docs: tree
 
 guests: tree
 	$(S)/guest-arm64.sh build/tree stock base
-	$(S)/guest-arm64.sh build/tree series
+	$(S)/guest-arm64.sh build/tree series series
 
 size: tree
 	$(S)/size.sh

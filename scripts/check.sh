@@ -95,7 +95,7 @@ for g in "${gates[@]}"; do
 	reproduce)	gate reproduce reproduce ;;
 	docs)		gate docs docs ;;
 	size)		gate size "$TOP/scripts/size.sh" ;;
-	guest)		gate guest-arm64 "$TOP/scripts/guest-arm64.sh" "$tree" series ;;
+	guest)		gate guest-arm64 "$TOP/scripts/guest-arm64.sh" "$tree" series series ;;
 	*)		echo "unknown gate '$g'" >&2; exit 2 ;;
 	esac
 done
