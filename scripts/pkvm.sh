@@ -1,0 +1,174 @@
+#!/bin/bash
+# Run guest/workload.c in a pKVM protected VM: an arm64 host booted under
+# QEMU TCG with kvm-arm.mode=protected runs our VMM (vmm/), which starts
+# the same kernel as a protected guest whose virtio devices bounce through
+# a restricted DMA pool.  See README.md, "pKVM protected guest".
+#
+# Usage: scripts/pkvm.sh <name> <git-ref>
+#   Builds <git-ref> of build/tree (exported once to build/src/<git-ref>).
+# Leaves build/results/pkvm-<name>.log (host console, with the VMM's
+# lines), pkvm-<name>-guest.log (guest console) and pkvm-<name>.ktap.
+# Exits non-zero on a VMM error or fault, a guest panic, a timeout
+# (PKVM_TIMEOUT, default 900 s), a kernel warning on either side, a
+# missing or failed KTAP case, or missing evidence of the pKVM guest path.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+usage="usage: pkvm.sh <name> <git-ref>"
+QEMU=${QEMU:-qemu-system-aarch64}
+command -v "$QEMU" >/dev/null ||
+	die "QEMU binary '$QEMU' not found (Debian: qemu-system-arm; run scripts/deps.sh guests)"
+need make flock git tar aarch64-linux-gnu-gcc cpp dtc python3 timeout
+
+name=${1:?$usage}
+ref=${2:?$usage}
+tree=$BUILD/tree
+git -C "$tree" rev-parse -q --verify "$ref^{commit}" >/dev/null ||
+	die "$ref is not a commit of $tree (run scripts/tree.sh)"
+
+src=$BUILD/src/$ref
+obj=$BUILD/obj/pkvm-$name
+run=$BUILD/run/pkvm-$name
+results=$BUILD/results
+log=$results/pkvm-$name.log
+glog=$results/pkvm-$name-guest.log
+ktap=$results/pkvm-$name.ktap
+timeout=${PKVM_TIMEOUT:-900}
+# The VMM gives up first, so that a hung guest is reported by the VMM
+# (with its evidence) rather than cut off by timeout(1).
+vmm_timeout=$((timeout - 120))
+mkdir -p "$obj" "$run" "$results"
+rm -f "$log" "$glog" "$ktap"
+
+# --- kernel: one Image is both the pKVM host and the protected guest ----
+# A private copy of the ref: build/tree's checkout belongs to whoever
+# else is building, and a copy cannot change under a long build.
+commit=$(git -C "$tree" rev-parse "$ref^{commit}")
+if [ "$(cat "$src.commit" 2>/dev/null)" != "$commit" ]; then
+	echo "pkvm: exporting $ref ($commit) to $src"
+	rm -rf "$src" "$src.commit"
+	mkdir -p "$src"
+	git -C "$tree" archive "$commit" | tar -x -C "$src"
+	echo "$commit" > "$src.commit"
+fi
+
+echo "pkvm: building the $name kernel ($ref) in $obj"
+start=$SECONDS
+export ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
+cat "$TOP/guest/arm64-rpool.config" "$TOP/guest/pkvm.config" > "$obj/fragment.config"
+KCONFIG_ALLCONFIG=$obj/fragment.config kmake -C "$src" O="$obj" allnoconfig >/dev/null
+# Kconfig drops what it cannot satisfy without a word: check every line.
+while read -r opt; do
+	grep -qx "$opt" "$obj/.config" || die "kernel config lacks $opt (dependencies changed?)"
+done < <(grep '^CONFIG_' "$obj/fragment.config")
+kmake -C "$src" O="$obj" -j"$(nproc)" Image
+image=$obj/arch/arm64/boot/Image
+build_time=$((SECONDS - start))
+
+# --- VMM, guest files, host initramfs -----------------------------------
+make -s -C "$TOP/vmm" O="$run/vmm" CROSS_COMPILE=aarch64-linux-gnu-
+aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror -o "$run/host-init" "$TOP/vmm/host-init.c"
+aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror -o "$run/workload" "$TOP/guest/workload.c"
+
+cat > "$run/guest-initramfs.list" <<EOF
+dir /dev 0755 0 0
+nod /dev/console 0600 0 0 c 5 1
+dir /proc 0755 0 0
+dir /sys 0755 0 0
+file /init $run/workload 0755 0 0
+EOF
+"$obj/usr/gen_init_cpio" "$run/guest-initramfs.list" > "$run/guest-initramfs.cpio"
+
+# The template gets every address from vmm/layout.h, which the VMM is
+# built with too; only the initramfs size comes from here.  -undef keeps
+# cpp from expanding "linux" in property names.
+cpp -nostdinc -undef -x assembler-with-cpp -P -I "$TOP/vmm" \
+	-DINITRD_SIZE="$(stat -c %s "$run/guest-initramfs.cpio")" \
+	"$TOP/vmm/guest.dts" > "$run/guest.dts"
+dtc -W no-unit_address_vs_reg -I dts -O dtb -o "$run/guest.dtb" "$run/guest.dts" ||
+	die "dtc rejected $run/guest.dts"
+
+cat > "$run/host-initramfs.list" <<EOF
+dir /dev 0755 0 0
+nod /dev/console 0600 0 0 c 5 1
+dir /proc 0755 0 0
+dir /sys 0755 0 0
+dir /guest 0755 0 0
+file /init $run/host-init 0755 0 0
+file /pkvm-vmm $run/vmm/pkvm-vmm 0755 0 0
+file /guest/Image $image 0644 0 0
+file /guest/initramfs.cpio $run/guest-initramfs.cpio 0644 0 0
+file /guest/guest.dtb $run/guest.dtb 0644 0 0
+EOF
+"$obj/usr/gen_init_cpio" "$run/host-initramfs.list" > "$run/host-initramfs.cpio"
+
+# --- boot ---------------------------------------------------------------
+# EL2 for the host's hypervisor, GICv3 for the in-kernel vGIC; pauth's
+# QEMU-defined algorithm is much faster under TCG than the architected
+# one.  The guest's console reaches a file through the host's own
+# virtio-console (/dev/hvc0 in the host), apart from the host's lines.
+echo "pkvm: booting the host (timeout ${timeout}s)"
+start=$SECONDS
+status=0
+timeout "$timeout" "$QEMU" -M virt,virtualization=on,gic-version=3 \
+	-cpu max,pauth-impdef=on -smp 2 -m 1024 -nographic -no-reboot \
+	-kernel "$image" -initrd "$run/host-initramfs.cpio" \
+	-append "console=ttyAMA0 kvm-arm.mode=protected panic=-1 vmm_timeout=$vmm_timeout" \
+	-device virtio-serial-device \
+	-chardev "file,id=guestcon,path=$glog" -device virtconsole,chardev=guestcon \
+	</dev/null >"$log" 2>&1 || status=$?
+run_time=$((SECONDS - start))
+touch "$glog"
+
+# --- verdict ------------------------------------------------------------
+tr -d '\r' <"$glog" | sed -n '/^KTAP version 1$/,$p' |
+	grep -E '^(KTAP version|[0-9]+\.\.[0-9]+$|(not )?ok [0-9]+ |# )' >"$ktap" || true
+hlog=$(tr -d '\r' <"$log")
+glog_text=$(tr -d '\r' <"$glog")
+problems=()
+case $status in
+0)	;;
+124)	problems+=("the host did not power off within ${timeout}s (hang?)") ;;
+*)	problems+=("QEMU exited with status $status: $(grep -m1 "^${QEMU##*/}:" "$log" || true)") ;;
+esac
+grep -q 'Protected hVHE mode initialized successfully\|Protected nVHE mode initialized successfully' <<<"$hlog" ||
+	problems+=("the host did not initialise pKVM (kvm-arm.mode=protected)")
+grep -q '^host: vmm exited with status 0 ' <<<"$hlog" ||
+	problems+=("$(grep -m1 -E '^host: (vmm|FAIL)' <<<"$hlog" || echo "the VMM did not run to the end")")
+grep -q '^vmm: result: PASS' <<<"$hlog" || problems+=("the VMM's verdict is not PASS")
+while read -r line; do
+	problems+=("${line#vmm: }")
+done < <(grep -E '^vmm: (error|FAIL)' <<<"$hlog" | head -n 5)
+grep -qE 'WARNING:|BUG:|Oops|Kernel panic|Call [Tt]race:|detected stall' <<<"$hlog" &&
+	problems+=("kernel warning, oops or panic on the host console")
+grep -qE 'WARNING:|BUG:|Oops|Kernel panic|Call [Tt]race:|detected stall' <<<"$glog_text" &&
+	problems+=("kernel warning, oops or panic on the guest console")
+
+# The guest side of the pKVM path: the hypervisor offers MEM_SHARE (bit 3
+# of the KVM vendor services; arm-pkvm-guest.c then takes over
+# set_memory_decrypted()) and each virtio device got the pool.
+services=$(sed -nE 's/.*smccc: KVM: hypervisor services detected \(.* (0x[0-9a-f]+)\)$/\1/p' <<<"$glog_text" | head -n 1)
+[ -n "$services" ] && (( (services >> 3) & 1 )) ||
+	problems+=("the guest did not find pKVM's MEM_SHARE service (services ${services:-not reported})")
+assigned=$(grep -c 'assigned reserved memory node restricted-dma-pool' <<<"$glog_text" || true)
+[ "$assigned" -eq 3 ] ||
+	problems+=("$assigned of 3 virtio devices were assigned the restricted DMA pool")
+
+planned=$(sed -nE 's/^1\.\.([0-9]+)$/\1/p' "$ktap" | head -n 1)
+ran=$(grep -cE '^(not )?ok ' "$ktap" || true)
+failed=$(grep -cE '^not ok ' "$ktap" || true)
+[ -n "$planned" ] && [ "$ran" -eq "$planned" ] ||
+	problems+=("$ran of ${planned:-?} planned KTAP cases reported")
+[ "$failed" -eq 0 ] ||
+	problems+=("$failed KTAP cases not ok: $(grep '^not ok' "$ktap" | cut -d' ' -f4 | xargs)")
+python3 "$src/tools/testing/kunit/kunit.py" parse "$ktap" >"$results/pkvm-$name.parsed" 2>&1 ||
+	problems+=("kunit.py parse reports a failure (see $results/pkvm-$name.parsed)")
+
+grep '^# ' "$ktap" | sed 's/^# /  /' || true
+grep -E '^(host|vmm): ' <<<"$hlog" | sed 's/^/  /' || true
+if [ ${#problems[@]} -gt 0 ]; then
+	printf 'pkvm: %s\n' "${problems[@]}" >&2
+	echo "VERDICT pkvm $name: FAIL (build ${build_time}s, run ${run_time}s; host log $log, guest log $glog)"
+	exit 1
+fi
+echo "VERDICT pkvm $name: PASS, $ran/$planned KTAP cases ok (build ${build_time}s, host boot + guest + workload ${run_time}s; $log, $glog)"
