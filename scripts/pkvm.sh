@@ -69,6 +69,13 @@ build_time=$((SECONDS - start))
 make -s -C "$TOP/vmm" O="$run/vmm" CROSS_COMPILE=aarch64-linux-gnu-
 aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror -o "$run/host-init" "$TOP/vmm/host-init.c"
 aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror -o "$run/workload" "$TOP/guest/workload.c"
+# Misbehaving tiny guests for the VMM's bad-input cases (host-init.c).
+for t in bad-mmio bad-feature spin; do
+	def=$(tr a-z- A-Z_ <<<"$t")
+	aarch64-linux-gnu-gcc -nostdlib -static -D"$def" -I "$TOP/vmm" -Wl,-Ttext=0 \
+		-Wl,--build-id=none -o "$run/$t.elf" "$TOP/vmm/test-guest.S"
+	aarch64-linux-gnu-objcopy -O binary "$run/$t.elf" "$run/$t.img"
+done
 
 cat > "$run/guest-initramfs.list" <<EOF
 dir /dev 0755 0 0
@@ -94,11 +101,15 @@ nod /dev/console 0600 0 0 c 5 1
 dir /proc 0755 0 0
 dir /sys 0755 0 0
 dir /guest 0755 0 0
+dir /tests 0755 0 0
 file /init $run/host-init 0755 0 0
 file /pkvm-vmm $run/vmm/pkvm-vmm 0755 0 0
 file /guest/Image $image 0644 0 0
 file /guest/initramfs.cpio $run/guest-initramfs.cpio 0644 0 0
 file /guest/guest.dtb $run/guest.dtb 0644 0 0
+file /tests/bad-mmio.img $run/bad-mmio.img 0644 0 0
+file /tests/bad-feature.img $run/bad-feature.img 0644 0 0
+file /tests/spin.img $run/spin.img 0644 0 0
 EOF
 "$obj/usr/gen_init_cpio" "$run/host-initramfs.list" > "$run/host-initramfs.cpio"
 
@@ -133,12 +144,20 @@ case $status in
 esac
 grep -q 'Protected hVHE mode initialized successfully\|Protected nVHE mode initialized successfully' <<<"$hlog" ||
 	problems+=("the host did not initialise pKVM (kvm-arm.mode=protected)")
+# Each bad input must end in its own error message, not a hang.
+nr_bad=$(grep -c '^	{ "' "$TOP/vmm/host-init.c")
+bad_ok=$(grep -c '^host: bad input ok: ' <<<"$hlog" || true)
+[ "$bad_ok" -eq "$nr_bad" ] ||
+	problems+=("$bad_ok of $nr_bad bad-input cases of the VMM ended in the expected error")
 grep -q '^host: vmm exited with status 0 ' <<<"$hlog" ||
 	problems+=("$(grep -m1 -E '^host: (vmm|FAIL)' <<<"$hlog" || echo "the VMM did not run to the end")")
 grep -q '^vmm: result: PASS' <<<"$hlog" || problems+=("the VMM's verdict is not PASS")
 while read -r line; do
 	problems+=("${line#vmm: }")
 done < <(grep -E '^vmm: (error|FAIL)' <<<"$hlog" | head -n 5)
+while read -r line; do
+	problems+=("${line#host: }")
+done < <(grep -E '^host: FAIL' <<<"$hlog" | head -n 5)
 grep -qE 'WARNING:|BUG:|Oops|Kernel panic|Call [Tt]race:|detected stall' <<<"$hlog" &&
 	problems+=("kernel warning, oops or panic on the host console")
 grep -qE 'WARNING:|BUG:|Oops|Kernel panic|Call [Tt]race:|detected stall' <<<"$glog_text" &&

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /init of the pKVM host's initramfs (scripts/pkvm.sh): mount the kernel
- * file systems, make an empty disk image, run the VMM on the guest files
- * and power off.  Every line it prints starts with "host: ".
+ * file systems, make an empty disk image, check that the VMM rejects bad
+ * input with an error (never a hang), run the VMM on the guest files and
+ * power off.  Every line it prints starts with "host: ".
  *
  * Settings from the host kernel command line (unknown key=value
  * parameters reach init as environment variables):
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
@@ -24,6 +26,41 @@
 #define VMM		"/pkvm-vmm"
 #define DISK		"/disk.img"
 #define GUEST_CONSOLE	"/dev/hvc0"	/* QEMU virtconsole -> guest log */
+#define CASE_TIMEOUT	60		/* seconds: longer is a hang */
+
+/*
+ * Bad input for the VMM: expected exit status and a piece of its error
+ * message.  The /tests images are vmm/test-guest.S, run as protected VMs.
+ */
+static const struct bad_case {
+	const char *name;
+	int status;
+	const char *message;
+	char *argv[16];
+} bad_cases[] = {
+	{ "no arguments", 2, "are required", { VMM, NULL } },
+	{ "missing kernel image", 1, "cannot open the kernel Image",
+	  { VMM, "-k", "/nonexistent", "-i", "/guest/initramfs.cpio",
+	    "-d", "/guest/guest.dtb", "-b", DISK, NULL } },
+	{ "not a kernel image", 1, "is not an arm64 kernel Image",
+	  { VMM, "-k", "/guest/guest.dtb", "-i", "/guest/initramfs.cpio",
+	    "-d", "/guest/guest.dtb", "-b", DISK, NULL } },
+	{ "DTB too large for the layout", 1, "the memory layout has room for",
+	  { VMM, "-k", "/guest/Image", "-i", "/guest/initramfs.cpio",
+	    "-d", "/guest/Image", "-b", DISK, NULL } },
+	{ "not a DTB", 1, "is not a flattened device tree",
+	  { VMM, "-k", "/guest/Image", "-i", "/guest/initramfs.cpio",
+	    "-d", "/guest/initramfs.cpio", "-b", DISK, NULL } },
+	{ "unknown MMIO access", 1, "unhandled MMIO write",
+	  { VMM, "-k", "/tests/bad-mmio.img", "-i", "/guest/initramfs.cpio",
+	    "-d", "/guest/guest.dtb", "-b", DISK, NULL } },
+	{ "unsupported virtio feature", 1, "which were not offered",
+	  { VMM, "-k", "/tests/bad-feature.img", "-i", "/guest/initramfs.cpio",
+	    "-d", "/guest/guest.dtb", "-b", DISK, NULL } },
+	{ "guest that never stops", 1, "TIMEOUT",
+	  { VMM, "-k", "/tests/spin.img", "-i", "/guest/initramfs.cpio",
+	    "-d", "/guest/guest.dtb", "-b", DISK, "-t", "5", NULL } },
+};
 
 static double uptime(void)
 {
@@ -45,6 +82,61 @@ static void power_off(void)
 	printf("host: power off failed: %s\n", strerror(errno));
 	for (;;)
 		pause();
+}
+
+/* Run one bad case with its output in @out; the exit status, or -1. */
+static int run_case(const struct bad_case *c, char *out, size_t len)
+{
+	int pipefd[2], status = -1, waited = 0;
+	size_t used = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(pipefd))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(pipefd[1], 1);
+		dup2(pipefd[1], 2);
+		execv(VMM, c->argv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	while (used < len - 1 && (n = read(pipefd[0], out + used, len - 1 - used)) > 0)
+		used += n;
+	out[used] = 0;
+	close(pipefd[0]);
+	while (pid > 0 && waitpid(pid, &status, WNOHANG) == 0) {
+		if (waited++ == CASE_TIMEOUT) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return -1;
+		}
+		sleep(1);
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void run_bad_cases(void)
+{
+	char out[4096];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		const struct bad_case *c = &bad_cases[i];
+		int status = run_case(c, out, sizeof(out));
+		char *line = strstr(out, c->message);
+
+		if (status == c->status && line) {
+			while (line > out && line[-1] != '\n')
+				line--;
+			printf("host: bad input ok: %s: exit %d, %.*s\n", c->name,
+			       status, (int)strcspn(line, "\n"), line);
+		} else {
+			printf("host: FAIL: bad input %s: exit %d (expected %d with \"%s\"), output:\n%s\n",
+			       c->name, status, c->status, c->message, out);
+		}
+	}
 }
 
 int main(void)
@@ -83,6 +175,10 @@ int main(void)
 	}
 	close(fd);
 
+	run_bad_cases();
+	printf("host: bad-input cases done %.1f s after boot; running the guest\n",
+	       uptime());
+	started = uptime();
 	pid = fork();
 	if (pid == 0) {
 		execv(VMM, argv);
