@@ -1,6 +1,6 @@
 #!/bin/bash
 # Install the Debian packages the harness needs, only those still missing.
-# Usage: scripts/deps.sh [group...]   groups: base kunit docs guests
+# Usage: scripts/deps.sh [group...]   groups: base kunit docs guests gates
 set -euo pipefail
 
 declare -A GROUP=(
@@ -8,6 +8,9 @@ declare -A GROUP=(
 	[kunit]="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm"
 	[docs]="python3-sphinx python3-sphinx-rtd-theme python3-yaml"
 	[guests]="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm qemu-system-x86 device-tree-compiler"
+	# make check-full: cross compilers for the build matrix, sparse, and
+	# debootstrap for the newer-clang chroot (scripts/clang.sh).
+	[gates]="gcc-aarch64-linux-gnu gcc-s390x-linux-gnu gcc-powerpc64le-linux-gnu gcc-riscv64-linux-gnu sparse debootstrap"
 )
 
 groups=("$@")
