@@ -86,16 +86,20 @@ file /init $run/workload 0755 0 0
 EOF
 "$obj/usr/gen_init_cpio" "$run/guest-initramfs.list" > "$run/guest-initramfs.cpio"
 
+# host_initramfs <cpio> [cpp option]...
+# The host's initramfs, with the guest DTB made with the extra options.
 # The template gets every address from vmm/layout.h, which the VMM is
 # built with too; only the initramfs size comes from here.  -undef keeps
 # cpp from expanding "linux" in property names.
-cpp -nostdinc -undef -x assembler-with-cpp -P -I "$TOP/vmm" \
-	-DINITRD_SIZE="$(stat -c %s "$run/guest-initramfs.cpio")" \
-	"$TOP/vmm/guest.dts" > "$run/guest.dts"
-dtc -W no-unit_address_vs_reg -I dts -O dtb -o "$run/guest.dtb" "$run/guest.dts" ||
-	die "dtc rejected $run/guest.dts"
-
-cat > "$run/host-initramfs.list" <<EOF
+host_initramfs() {
+	local cpio=$1 dtb=${1%.cpio}.dtb
+	shift
+	cpp -nostdinc -undef -x assembler-with-cpp -P -I "$TOP/vmm" "$@" \
+		-DINITRD_SIZE="$(stat -c %s "$run/guest-initramfs.cpio")" \
+		"$TOP/vmm/guest.dts" > "${dtb%.dtb}.dts"
+	dtc -W no-unit_address_vs_reg -I dts -O dtb -o "$dtb" "${dtb%.dtb}.dts" ||
+		die "dtc rejected ${dtb%.dtb}.dts"
+	cat > "${cpio%.cpio}.list" <<EOF
 dir /dev 0755 0 0
 nod /dev/console 0600 0 0 c 5 1
 dir /proc 0755 0 0
@@ -106,30 +110,52 @@ file /init $run/host-init 0755 0 0
 file /pkvm-vmm $run/vmm/pkvm-vmm 0755 0 0
 file /guest/Image $image 0644 0 0
 file /guest/initramfs.cpio $run/guest-initramfs.cpio 0644 0 0
-file /guest/guest.dtb $run/guest.dtb 0644 0 0
+file /guest/guest.dtb $dtb 0644 0 0
 file /tests/bad-mmio.img $run/bad-mmio.img 0644 0 0
 file /tests/bad-feature.img $run/bad-feature.img 0644 0 0
 file /tests/spin.img $run/spin.img 0644 0 0
 EOF
-"$obj/usr/gen_init_cpio" "$run/host-initramfs.list" > "$run/host-initramfs.cpio"
+	"$obj/usr/gen_init_cpio" "${cpio%.cpio}.list" > "$cpio"
+}
 
-# --- boot ---------------------------------------------------------------
+# boot_host <cpio> <host log> <guest log> [host kernel parameter]...
 # EL2 for the host's hypervisor, GICv3 for the in-kernel vGIC; pauth's
 # QEMU-defined algorithm is much faster under TCG than the architected
 # one.  The guest's console reaches a file through the host's own
 # virtio-console (/dev/hvc0 in the host), apart from the host's lines.
+# Sets status (124: timeout).
+boot_host() {
+	local cpio=$1 hostlog=$2 guestlog=$3
+	shift 3
+	rm -f "$hostlog" "$guestlog"
+	status=0
+	timeout "$timeout" "$QEMU" -M virt,virtualization=on,gic-version=3 \
+		-cpu max,pauth-impdef=on -smp 2 -m 1024 -nographic -no-reboot \
+		-kernel "$image" -initrd "$cpio" \
+		-append "console=ttyAMA0 kvm-arm.mode=protected panic=-1 vmm_timeout=$vmm_timeout $*" \
+		-device virtio-serial-device \
+		-chardev "file,id=guestcon,path=$guestlog" -device virtconsole,chardev=guestcon \
+		</dev/null >"$hostlog" 2>&1 || status=$?
+	touch "$guestlog"
+}
+
+host_initramfs "$run/host.cpio"
+# The negative control: virtio-blk without the pool, so that dma-direct
+# gives it ordinary (private) guest memory.  The VMM must notice.
+host_initramfs "$run/control.cpio" -DCONTROL_BLK_WITHOUT_POOL
+
+# --- boot ---------------------------------------------------------------
 echo "pkvm: booting the host (timeout ${timeout}s)"
 start=$SECONDS
-status=0
-timeout "$timeout" "$QEMU" -M virt,virtualization=on,gic-version=3 \
-	-cpu max,pauth-impdef=on -smp 2 -m 1024 -nographic -no-reboot \
-	-kernel "$image" -initrd "$run/host-initramfs.cpio" \
-	-append "console=ttyAMA0 kvm-arm.mode=protected panic=-1 vmm_timeout=$vmm_timeout" \
-	-device virtio-serial-device \
-	-chardev "file,id=guestcon,path=$glog" -device virtconsole,chardev=guestcon \
-	</dev/null >"$log" 2>&1 || status=$?
+boot_host "$run/host.cpio" "$log" "$glog"
 run_time=$((SECONDS - start))
-touch "$glog"
+run_status=$status
+
+echo "pkvm: negative control: virtio-blk outside the pool must fail"
+start=$SECONDS
+boot_host "$run/control.cpio" "$run/control.log" "$run/control-guest.log" vmm_bad_cases=0
+control_time=$((SECONDS - start))
+status=$run_status
 
 # --- verdict ------------------------------------------------------------
 tr -d '\r' <"$glog" | sed -n '/^KTAP version 1$/,$p' |
@@ -183,8 +209,20 @@ failed=$(grep -cE '^not ok ' "$ktap" || true)
 python3 "$src/tools/testing/kunit/kunit.py" parse "$ktap" >"$results/pkvm-$name.parsed" 2>&1 ||
 	problems+=("kunit.py parse reports a failure (see $results/pkvm-$name.parsed)")
 
+# The control must fail for the reason it exists: an access outside the
+# pool, which pKVM answers with SIGSEGV.
+control=$(tr -d '\r' <"$run/control.log")
+if grep -q 'outside the restricted DMA pool' <<<"$control" &&
+   grep -q 'VMM FAULT: SIGSEGV on guest page' <<<"$control"; then
+	control_result="failed as it must (access outside the pool, then SIGSEGV; ${control_time}s)"
+else
+	control_result="did NOT fail as it must"
+	problems+=("negative control (virtio-blk outside the pool) did not end in an outside-pool access and SIGSEGV: see $run/control.log")
+fi
+
 grep '^# ' "$ktap" | sed 's/^# /  /' || true
 grep -E '^(host|vmm): ' <<<"$hlog" | sed 's/^/  /' || true
+echo "  negative control: $control_result"
 if [ ${#problems[@]} -gt 0 ]; then
 	printf 'pkvm: %s\n' "${problems[@]}" >&2
 	echo "VERDICT pkvm $name: FAIL (build ${build_time}s, run ${run_time}s; host log $log, guest log $glog)"

@@ -116,14 +116,29 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "k:i:d:b:o:s:t:")) != -1) {
 		switch (opt) {
-		case 'k': kernel = optarg; break;
-		case 'i': initrd = optarg; break;
-		case 'd': dtb = optarg; break;
-		case 'b': disk = optarg; break;
-		case 'o': console = optarg; break;
-		case 's': stream_bytes = number(optarg, "-s wants a byte count"); break;
-		case 't': timeout = number(optarg, "-t wants seconds"); break;
-		default: usage("unknown option");
+		case 'k':
+			kernel = optarg;
+			break;
+		case 'i':
+			initrd = optarg;
+			break;
+		case 'd':
+			dtb = optarg;
+			break;
+		case 'b':
+			disk = optarg;
+			break;
+		case 'o':
+			console = optarg;
+			break;
+		case 's':
+			stream_bytes = number(optarg, "-s wants a byte count");
+			break;
+		case 't':
+			timeout = number(optarg, "-t wants seconds");
+			break;
+		default:
+			usage("unknown option");
 		}
 	}
 	if (!kernel || !initrd || !dtb || !disk || optind != argc)

@@ -169,6 +169,10 @@ static void segv_handler(int sig, siginfo_t *info, void *ctx)
 
 	(void)sig;
 	(void)ctx;
+	/*
+	 * snprintf() is not async-signal-safe in general; this path only
+	 * formats integers and ends the process right away.
+	 */
 	if (probe_jmp)
 		siglongjmp(*probe_jmp, 1);
 	if (addr >= ram && addr - ram < RAM_SIZE)

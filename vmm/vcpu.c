@@ -43,7 +43,7 @@ static void mmio(struct vcpu *vcpu)
 	struct kvm_run *run = vcpu->run;
 	uint64_t addr = run->mmio.phys_addr;
 
-	if (!virtio_mmio_access(vcpu->vm, addr, run->mmio.data, run->mmio.len,
+	if (!virtio_mmio_access(addr, run->mmio.data, run->mmio.len,
 				run->mmio.is_write) &&
 	    !uart_access(addr, run->mmio.data, run->mmio.len, run->mmio.is_write))
 		die("vCPU %d: unhandled MMIO %s of %u bytes at 0x%llx (pc 0x%llx)",

@@ -254,8 +254,8 @@ static uint32_t read_reg(struct virtio_dev *dev, uint32_t reg)
 }
 
 /* Called by the vCPU threads for every MMIO exit; false: not ours. */
-bool virtio_mmio_access(struct vm *vm, uint64_t addr, uint8_t *data,
-			uint32_t len, bool is_write)
+bool virtio_mmio_access(uint64_t addr, uint8_t *data, uint32_t len,
+			bool is_write)
 {
 	uint64_t slot = (addr - VIRTIO_MMIO_BASE) / VIRTIO_MMIO_SIZE;
 	uint32_t reg = (addr - VIRTIO_MMIO_BASE) % VIRTIO_MMIO_SIZE;
@@ -265,7 +265,6 @@ bool virtio_mmio_access(struct vm *vm, uint64_t addr, uint8_t *data,
 	if (addr < VIRTIO_MMIO_BASE || slot >= NR_SLOTS || !slots[slot])
 		return false;
 	dev = slots[slot];
-	(void)vm;
 
 	pthread_mutex_lock(&dev->lock);
 	if (reg >= REG_CONFIG) {

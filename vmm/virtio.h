@@ -66,8 +66,8 @@ struct virtio_dev {
 };
 
 void virtio_dev_register(struct virtio_dev *dev);
-bool virtio_mmio_access(struct vm *vm, uint64_t addr, uint8_t *data,
-			uint32_t len, bool is_write);
+bool virtio_mmio_access(uint64_t addr, uint8_t *data, uint32_t len,
+			bool is_write);
 
 /* Ring helpers for the devices; dev->lock held. */
 bool virtq_pop(struct virtio_dev *dev, unsigned int queue, struct vchain *c);
