@@ -4,24 +4,40 @@
 # letter's text comes from cover-letter.txt; re-exporting an unchanged
 # tree gives byte-identical files.
 #
-# Usage: scripts/export.sh [tree] [outdir]
+# Usage: scripts/export.sh [-b base] [-s series] [-c cover] [tree] [outdir]
+#   -b/-s  the refs that delimit the series (default: base, series)
+#   -c     the cover letter's text (default: cover-letter.txt)
+# e.g. the 7.3 port of the tests:
+#   scripts/export.sh -b base-7.3 -s tests-7.3 -c tests/upstream-7.3/cover-letter.txt \
+#	build/tree-7.3 patches/upstream-7.3-tests
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
+base=base series=series cover=$TOP/cover-letter.txt
+while getopts b:s:c: opt; do
+	case $opt in
+	b) base=$OPTARG ;;
+	s) series=$OPTARG ;;
+	c) cover=$OPTARG ;;
+	*) die "usage: export.sh [-b base] [-s series] [-c cover] [tree] [outdir]" ;;
+	esac
+done
+shift $((OPTIND - 1))
 src=${1:-$BUILD/linux}
 out=$(realpath -m "${2:-$TOP/patches}")
-git -C "$src" rev-parse -q --verify base >/dev/null ||
-	die "$src has no 'base' ref: not a harness kernel tree"
-git -C "$src" rev-parse -q --verify series >/dev/null ||
-	die "$src has no 'series' branch"
+[ -f "$cover" ] || die "no cover letter text at $cover"
+git -C "$src" rev-parse -q --verify "$base" >/dev/null ||
+	die "$src has no '$base' ref: not a harness kernel tree"
+git -C "$src" rev-parse -q --verify "$series" >/dev/null ||
+	die "$src has no '$series' branch"
 
-git -C "$src" config branch.series.description "$(cat "$TOP/cover-letter.txt")"
+git -C "$src" config "branch.$series.description" "$(cat "$cover")"
 rm -rf "$out.tmp"
 git -C "$src" -c core.abbrev=12 format-patch -q --cover-letter \
 	--cover-from-description=subject --zero-commit --no-signature \
-	--base=base -o "$out.tmp" base..series
+	--base="$base" -o "$out.tmp" "$base..$series"
 # format-patch dates the cover letter "now"; date it like the last patch.
-date=$(git -C "$src" log -1 --format=%aD series)
+date=$(git -C "$src" log -1 --format=%aD "$series")
 sed -i "0,/^Date: /s/^Date: .*/Date: $date/" "$out.tmp"/0000-cover-letter.patch
 rm -rf "$out"
 mv "$out.tmp" "$out"
