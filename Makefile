@@ -5,7 +5,7 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: all deps tree check kunit reproduce docs export guests size clean
+.PHONY: all deps tree check check-full kunit reproduce docs export guests size clean
 
 all: deps tree
 	$(S)/guest-arm64.sh build/tree series series
@@ -28,9 +28,20 @@ reproduce: tree
 docs: tree
 	$(S)/docs.sh
 
+# Every guest on the stock tree and on the series, then the benchmark
+# table from the two x86_64 runs.
 guests: tree
 	$(S)/guest-arm64.sh build/tree stock base
 	$(S)/guest-arm64.sh build/tree series series
+	$(S)/guest-x86_64.sh build/tree stock base
+	$(S)/guest-x86_64.sh build/tree series series
+	$(S)/dma-bench.py build/results/stock-x86_64.log build/results/series-x86_64.log \
+		| tee build/results/dma-bench.md
+
+# make check, then the slow gates: every guest on both trees.
+check-full: deps
+	$(S)/check.sh
+	$(MAKE) guests
 
 size: tree
 	$(S)/size.sh

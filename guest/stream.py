@@ -1,12 +1,19 @@
 #!/usr/bin/env python3
-"""Host end of the guest's console_stream case (guest/workload.c).
+"""Host end of the guest's console_stream and net_stream cases
+(guest/workload.c).
 
-Connects to the QEMU chardev socket behind the guest's virtio-serial port,
-sends STREAM_BYTES generated from the shared seed, reads the guest's echo
+Sends STREAM_BYTES generated from the shared seed, reads the guest's echo
 and checks every byte.  Prints one line; exits non-zero on a mismatch, a
 short echo, or no connection within the timeout.
-Usage: stream.py <unix-socket> <timeout-seconds>
+
+Usage: stream.py unix:<socket> <timeout-seconds>
+         connect to the QEMU chardev socket behind a virtio-serial port
+       stream.py tcp:<port-file> <timeout-seconds>
+         listen on a free loopback port, write its number to <port-file>
+         and wait for the guest, which QEMU's user networking forwards
+         from 10.0.2.2:<port>
 """
+import os
 import selectors
 import socket
 import sys
@@ -26,6 +33,23 @@ def payload(n, s=STREAM_SEED):
         s ^= (s << 17) & MASK
         out[i] = s >> 56
     return bytes(out)
+
+
+def accept(port_file, deadline):
+    """One connection from the guest, on a port the kernel picks."""
+    server = socket.socket(socket.AF_INET)
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    with open(port_file + ".tmp", "w") as f:
+        f.write("%d\n" % server.getsockname()[1])
+    os.rename(port_file + ".tmp", port_file)
+    server.settimeout(max(deadline - time.monotonic(), 0.1))
+    try:
+        return server.accept()[0]
+    except OSError:
+        return None
+    finally:
+        server.close()
 
 
 def connect(path, deadline):
@@ -75,12 +99,18 @@ def exchange(sock, data, deadline):
 
 
 def main():
-    path, timeout = sys.argv[1], float(sys.argv[2])
-    deadline = time.monotonic() + timeout
+    if len(sys.argv) != 3 or sys.argv[1].split(":")[0] not in ("unix", "tcp"):
+        print(__doc__, file=sys.stderr)
+        return 2
+    kind, path = sys.argv[1].split(":", 1)
+    deadline = time.monotonic() + float(sys.argv[2])
     data = payload(STREAM_BYTES)
-    sock = connect(path, deadline)
+    if kind == "unix":
+        sock = connect(path, deadline)
+    else:
+        sock = accept(path, deadline)
     if sock is None:
-        print("stream: host FAILED: cannot connect to %s" % path)
+        print("stream: host FAILED: no connection on %s" % sys.argv[1])
         return 1
     sent, echo, why = exchange(sock, data, deadline)
     sock.close()

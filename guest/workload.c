@@ -1,19 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Workload of the arm64 restricted DMA pool guest (scripts/guest-arm64.sh).
+ * Workload of the guests (scripts/guest-*.sh, scripts/pkvm.sh).
  *
- * Runs as /init, checks that virtio I/O bounced through the restricted
- * pool is correct, reports each check as a KTAP case on the console and
- * powers the guest off.  Every byte that crosses a virtio device comes
- * from a seeded xorshift generator, so each end can verify it without
- * keeping a copy.
+ * Runs as /init, checks that virtio I/O bounced through a swiotlb pool (a
+ * restricted DMA pool, or the default pool with swiotlb=force) is correct,
+ * reports each check as a KTAP case on the console and powers the guest
+ * off.  Every byte that crosses a virtio device comes from a seeded
+ * xorshift generator, so each end can verify it without keeping a copy.
+ *
+ * Settings come from the kernel command line: the kernel passes unknown
+ * key=value parameters to init as environment variables.
+ *   wl_disk=<block device>	default /dev/vda
+ *   wl_pool=<debugfs folder>	the swiotlb pool the devices bounce through,
+ *				default the restricted pool's
+ *   wl_stream=port:<virtio-serial port name> | dev:<device path> |
+ *	       tcp:<ipv4 address>:<port> | none	(default none)
+ *   wl_bench=<PCI address>	bind the kernel's DMA map benchmark to this
+ *				spare device and run tools/dma's program
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <linux/virtio_ids.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -24,21 +36,30 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#define NR_CASES	6
-
-#define DISK		"/dev/vda"
 #define CHUNK		(256 * 1024)	/* the largest single swiotlb mapping */
 
-#define STREAM_PORT	"stream"	/* virtserialport name= in guest-arm64.sh */
 #define STREAM_BYTES	(1024 * 1024)	/* must match guest/stream.py */
 #define STREAM_SEED	0x5eed5eedULL	/* must match guest/stream.py */
 #define STREAM_IDLE_MS	30000
+#define CONNECT_TRIES	60		/* half-seconds: the link comes up late */
 
-/* The pool's debugfs folder is named after its reserved-memory node. */
-#define POOL		"/sys/kernel/debug/restricted-dma-pool/"
 #define DMA_DEBUG	"/sys/kernel/debug/dma-api/"
+
+#define BENCH_PROGRAM	"/bin/dma_map_benchmark"	/* tools/dma, static */
+#define BENCH_FILE	"/sys/kernel/debug/dma_map_benchmark"
+#define BENCH_RUNS	5
+#define BENCH_SECONDS	"2"
+
+static struct {
+	const char *disk;
+	char pool[200];		/* with a trailing slash */
+	const char *stream;
+	const char *bench;
+} cfg;
 
 static int case_nr;
 
@@ -128,7 +149,10 @@ static int write_file(const char *path, const char *text)
 static void check_access_platform(void)
 {
 	const char *root = "/sys/bus/virtio/devices";
-	int blk = 0, console = 0, missing = 0;
+	int blk = 0, console = 0, net = 0, missing = 0;
+	bool want_console = !strncmp(cfg.stream, "port:", 5) ||
+			    !strncmp(cfg.stream, "dev:", 4);
+	bool want_net = !strncmp(cfg.stream, "tcp:", 4);
 	DIR *dir = opendir(root);
 	struct dirent *d;
 
@@ -149,12 +173,15 @@ static void check_access_platform(void)
 		missing += !ok;
 		blk += id == VIRTIO_ID_BLOCK;
 		console += id == VIRTIO_ID_CONSOLE;
+		net += id == VIRTIO_ID_NET;
 	}
 	if (dir)
 		closedir(dir);
-	if (!blk || !console)
-		diag("expected a virtio-blk and a virtio-console device");
-	result(blk && console && !missing, "virtio_access_platform");
+	if (!blk || (want_console && !console) || (want_net && !net))
+		diag("expected a virtio-blk device%s", want_net ? " and a virtio-net device" :
+		     want_console ? " and a virtio-console device" : "");
+	result(blk && (console || !want_console) && (net || !want_net) && !missing,
+	       "virtio_access_platform");
 }
 
 /* Write the whole disk from @seed, read it back and compare every byte. */
@@ -172,9 +199,9 @@ static void check_disk(const char *name, int flags, uint64_t seed)
 		result(false, name);
 		return;
 	}
-	fd = open(DISK, O_RDWR | flags);
+	fd = open(cfg.disk, O_RDWR | flags);
 	if (fd < 0 || ioctl(fd, BLKGETSIZE64, &size) || !size || size % CHUNK) {
-		diag("%s: cannot use %s (%s, %llu bytes)", name, DISK,
+		diag("%s: cannot use %s (%s, %llu bytes)", name, cfg.disk,
 		     strerror(errno), (unsigned long long)size);
 		failed = "open";
 		size = 0;
@@ -281,12 +308,52 @@ static bool echo(int fd, const uint8_t *buf, size_t len)
 	return true;
 }
 
+/* Connect to the host's stream.py over virtio-net ("tcp:<ip>:<port>"). */
+static int connect_tcp(const char *where)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	char ip[32];
+	int fd, port, tries;
+
+	if (sscanf(where, "%31[0-9.]:%d", ip, &port) != 2 ||
+	    inet_pton(AF_INET, ip, &sa.sin_addr) != 1)
+		return -1;
+	sa.sin_port = htons(port);
+	for (tries = 0; tries < CONNECT_TRIES; tries++) {
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		if (fd < 0)
+			return -1;
+		if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+			return fd;
+		close(fd);
+		usleep(500 * 1000);
+	}
+	return -1;
+}
+
+static int open_stream(char *dev, size_t len)
+{
+	const char *arg = strchr(cfg.stream, ':');
+
+	if (!arg++)
+		return -1;
+	if (!strncmp(cfg.stream, "port:", 5))
+		return open_port(arg, dev, len);
+	snprintf(dev, len, "%s", arg);
+	if (!strncmp(cfg.stream, "dev:", 4))
+		return open(arg, O_RDWR);
+	if (!strncmp(cfg.stream, "tcp:", 4))
+		return connect_tcp(arg);
+	return -1;
+}
+
 /*
  * The host sends STREAM_BYTES, the top byte of one xorshift step each, so
  * that any split into reads gives the same stream.  The guest checks them
- * and echoes them back for the host to check (guest/stream.py).
+ * and echoes them back for the host to check (guest/stream.py, or the
+ * VMM's stream device).
  */
-static void check_console_stream(void)
+static void check_stream(const char *name)
 {
 	uint64_t s = STREAM_SEED, got = 0, bad = 0;
 	static uint8_t buf[64 * 1024];
@@ -294,9 +361,9 @@ static void check_console_stream(void)
 	char dev[300] = "";
 	int fd;
 
-	fd = open_port(STREAM_PORT, dev, sizeof(dev));
+	fd = open_stream(dev, sizeof(dev));
 	if (fd < 0)
-		failed = "no virtio-serial port named " STREAM_PORT;
+		failed = "cannot open or connect the stream";
 
 	while (!failed && got < STREAM_BYTES) {
 		size_t want = STREAM_BYTES - got < sizeof(buf) ?
@@ -309,7 +376,7 @@ static void check_console_stream(void)
 		}
 		n = read(fd, buf, want);
 		if (n <= 0) {
-			failed = n ? "read failed" : "host closed the port";
+			failed = n ? "read failed" : "host closed the stream";
 			break;
 		}
 		for (i = 0; i < n; i++)
@@ -323,12 +390,12 @@ static void check_console_stream(void)
 	if (fd >= 0)
 		close(fd);
 
-	diag("console_stream: %s: %llu bytes received and echoed, %llu mismatches",
-	     dev[0] ? dev : "-", (unsigned long long)got,
+	diag("%s: %s: %llu bytes received and echoed, %llu mismatches",
+	     name, dev[0] ? dev : cfg.stream, (unsigned long long)got,
 	     (unsigned long long)bad);
 	if (failed)
-		diag("console_stream: %s", failed);
-	result(!failed && !bad && got == STREAM_BYTES, "console_stream");
+		diag("%s: %s (%s)", name, failed, strerror(errno));
+	result(!failed && !bad && got == STREAM_BYTES, name);
 }
 
 /*
@@ -345,29 +412,37 @@ struct pool_phase {
 static struct pool_phase phases[3];
 static int nr_phases;
 
+static const char *pool_file(const char *file)
+{
+	static char path[300];
+
+	snprintf(path, sizeof(path), "%s%s", cfg.pool, file);
+	return path;
+}
+
 static void pool_phase_start(const char *name)
 {
 	struct pool_phase *p = &phases[nr_phases];
 
 	p->name = name;
-	p->at_rest = read_long(POOL "io_tlb_used");
+	p->at_rest = read_long(pool_file("io_tlb_used"));
 	p->hiwater = -1;
-	if (write_file(POOL "io_tlb_used_hiwater", "0"))
+	if (write_file(pool_file("io_tlb_used_hiwater"), "0"))
 		p->at_rest = -1;
 }
 
 static void pool_phase_end(void)
 {
-	phases[nr_phases++].hiwater = read_long(POOL "io_tlb_used_hiwater");
+	phases[nr_phases++].hiwater = read_long(pool_file("io_tlb_used_hiwater"));
 }
 
-static void check_pool(long boot)
+static void check_pool(long boot, int expected)
 {
-	bool ok = boot > 0 && nr_phases == 3;
+	bool ok = boot > 0 && nr_phases == expected;
 	int i;
 
-	diag("restricted pool: %ld slots, high-water mark %ld after boot",
-	     read_long(POOL "io_tlb_nslabs"), boot);
+	diag("pool %s: %ld slots, high-water mark %ld after boot", cfg.pool,
+	     read_long(pool_file("io_tlb_nslabs")), boot);
 	for (i = 0; i < nr_phases; i++) {
 		struct pool_phase *p = &phases[i];
 
@@ -375,7 +450,7 @@ static void check_pool(long boot)
 		     p->name, p->hiwater, p->at_rest);
 		ok &= p->at_rest >= 0 && p->hiwater > p->at_rest;
 	}
-	result(ok, "restricted_pool_in_use");
+	result(ok, "swiotlb_pool_in_use");
 }
 
 /* No DMA-API misuse found, and the checker did not switch itself off. */
@@ -390,6 +465,83 @@ static void check_dma_debug(void)
 	result(errors == 0 && disabled == 0, "dma_api_debug_errors");
 }
 
+/*
+ * The kernel's DMA map benchmark (CONFIG_DMA_MAP_BENCHMARK): bind its
+ * driver to a spare PCI device, then run tools/dma's program, which maps
+ * and unmaps one page in a loop for BENCH_SECONDS and reports the mean
+ * latencies.  The numbers go to the console for the host to tabulate;
+ * the case only says that every run worked.
+ */
+static bool bench_run(int run)
+{
+	char *argv[] = { BENCH_PROGRAM, "-s", BENCH_SECONDS, "-t", "1", NULL };
+	char line[256];
+	bool latency = false;
+	int pipefd[2], status;
+	FILE *out;
+	pid_t pid;
+
+	if (pipe(pipefd))
+		return false;
+	pid = fork();
+	if (pid == 0) {
+		dup2(pipefd[1], 1);
+		dup2(pipefd[1], 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	out = fdopen(pipefd[0], "r");
+	while (out && fgets(line, sizeof(line), out)) {
+		line[strcspn(line, "\n")] = 0;
+		diag("dma_map_benchmark run %d: %s", run, line);
+		latency |= !strncmp(line, "average map latency", 19);
+	}
+	if (out)
+		fclose(out);
+	return pid > 0 && waitpid(pid, &status, 0) == pid &&
+	       WIFEXITED(status) && !WEXITSTATUS(status) && latency;
+}
+
+static void check_dma_map_benchmark(void)
+{
+	char path[300];
+	bool ok;
+	int run;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
+		 cfg.bench);
+	ok = !write_file(path, "dma_map_benchmark") &&
+	     !write_file("/sys/bus/pci/drivers_probe", cfg.bench) &&
+	     !access(BENCH_FILE, R_OK);
+	if (!ok)
+		diag("dma_map_benchmark: cannot bind PCI device %s: %s",
+		     cfg.bench, strerror(errno));
+	for (run = 1; ok && run <= BENCH_RUNS; run++)
+		ok = bench_run(run);
+	result(ok, "dma_map_benchmark");
+}
+
+static const char *setting(const char *name, const char *fallback)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : fallback;
+}
+
+static bool read_settings(void)
+{
+	const char *pool = setting("wl_pool", "/sys/kernel/debug/restricted-dma-pool");
+
+	cfg.disk = setting("wl_disk", "/dev/vda");
+	cfg.stream = setting("wl_stream", "none");
+	cfg.bench = setting("wl_bench", NULL);
+	snprintf(cfg.pool, sizeof(cfg.pool), "%s%s", pool,
+		 pool[strlen(pool) - 1] == '/' ? "" : "/");
+	return !strcmp(cfg.stream, "none") || !strncmp(cfg.stream, "port:", 5) ||
+	       !strncmp(cfg.stream, "dev:", 4) || !strncmp(cfg.stream, "tcp:", 4);
+}
+
 static void mount_or_say(const char *type, const char *dir)
 {
 	if (mount(type, dir, type, 0, NULL))
@@ -398,9 +550,18 @@ static void mount_or_say(const char *type, const char *dir)
 
 int main(void)
 {
+	bool stream, settings_ok = read_settings();
+	const char *stream_case;
 	long boot;
+	int phases;
 
-	printf("KTAP version 1\n1..%d\n", NR_CASES);
+	stream = strcmp(cfg.stream, "none");
+	stream_case = !strncmp(cfg.stream, "tcp:", 4) ? "net_stream" : "console_stream";
+	phases = 2 + stream;
+	/* access platform, two disk passes, pool and DMA-API debug: 5 */
+	printf("KTAP version 1\n1..%d\n", 5 + stream + !!cfg.bench);
+	if (!settings_ok)
+		diag("unknown wl_stream=%s: stream check will fail", cfg.stream);
 	mount_or_say("proc", "/proc");
 	mount_or_say("sysfs", "/sys");
 	mount_or_say("devtmpfs", "/dev");
@@ -408,18 +569,24 @@ int main(void)
 
 	check_access_platform();
 
-	boot = read_long(POOL "io_tlb_used_hiwater");
+	boot = read_long(pool_file("io_tlb_used_hiwater"));
 	pool_phase_start("disk_buffered");
 	check_disk("disk_buffered", 0, 0x1234abcdULL);
 	pool_phase_end();
 	pool_phase_start("disk_o_direct");
 	check_disk("disk_o_direct", O_DIRECT, 0x9876fedcULL);
 	pool_phase_end();
-	pool_phase_start("console_stream");
-	check_console_stream();
-	pool_phase_end();
-	check_pool(boot);
+	if (stream) {
+		pool_phase_start(stream_case);
+		check_stream(stream_case);
+		pool_phase_end();
+	}
+	check_pool(boot, phases);
 
+	if (cfg.bench)
+		check_dma_map_benchmark();
+
+	/* Last, so that it covers every mapping made above. */
 	check_dma_debug();
 
 	sync();

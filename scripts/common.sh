@@ -20,3 +20,22 @@ need() {
 kmake() {
 	flock "$CACHE/build.lock" make -s CC="ccache ${CROSS_COMPILE:-}gcc" "$@"
 }
+
+# checkout_ref <tree> <ref>: check out <ref> in a kernel tree for a build.
+# The first call remembers what was checked out before, and restore_ref
+# (or the exit of the script) puts it back, so every script leaves the
+# tree as it found it.
+checkout_ref() {
+	if [ -z "${_ref_tree:-}" ]; then
+		_ref_tree=$1
+		_ref_prev=$(git -C "$1" symbolic-ref -q --short HEAD || git -C "$1" rev-parse HEAD)
+		trap restore_ref EXIT
+	fi
+	git -C "$1" checkout -q "$2"
+}
+restore_ref() {
+	[ -n "${_ref_tree:-}" ] || return 0
+	git -C "$_ref_tree" checkout -q "$_ref_prev"
+	_ref_tree=
+	trap - EXIT
+}

@@ -11,7 +11,7 @@ mkdir -p "$BUILD/results"
 
 warnings() {	# ref -> normalised warnings on stdout
 	local obj=$BUILD/obj/docs-$1
-	git -C "$tree" checkout -q "$1"
+	checkout_ref "$tree" "$1"
 	rm -rf "$obj"
 	mkdir -p "$obj"
 	make -s -C "$tree" O="$obj" SPHINXDIRS=core-api htmldocs \
@@ -23,10 +23,10 @@ warnings() {	# ref -> normalised warnings on stdout
 base=$(git -C "$tree" rev-parse base)
 cached=$CACHE/docs-warnings-$base.txt
 [ -f "$cached" ] || { warnings base > "$cached.tmp" && mv "$cached.tmp" "$cached"; }
-trap 'git -C "$tree" checkout -q series' EXIT
 warnings series > "$BUILD/results/docs-warnings.txt"
 test -f "$BUILD/obj/docs-series/Documentation/output/core-api/dma-direct-memory-encryption.html" ||
 	die "the new page was not built"
+restore_ref
 new=$(comm -13 "$cached" "$BUILD/results/docs-warnings.txt")
 if [ -n "$new" ]; then
 	echo "warnings added by the series:"

@@ -1,16 +1,20 @@
 #!/bin/bash
 # Boot an arm64 QEMU virt guest (TCG) whose virtio devices (blk, console)
-# use a restricted DMA pool, run guest/workload.c as init and judge its KTAP.
+# use a restricted DMA pool, run guest/workload.c as init and judge its KTAP
+# (the shared steps are in guest-lib.sh).
 #
-# Usage: scripts/guest-arm64.sh <kernel-tree> <name> [git-ref]
+# Usage: scripts/guest-arm64.sh <kernel-tree> <name> [git-ref [fragment...]]
 #   git-ref: build that commit of <kernel-tree> (checked out, then restored).
+#   fragment: more config fragments on top of guest/arm64-rpool.config
+#   (guest/kasan.config for KASAN).
 # Leaves build/results/<name>-arm64.{log,ktap}.  Exits non-zero on any
 # "not ok", a missing case, a timeout (GUEST_TIMEOUT, default 180 s), a
 # kernel warning or oops in the console log, or a failed host-side check.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/guest-lib.sh"
 
-usage="usage: guest-arm64.sh <kernel-tree> <name> [git-ref]"
+usage="usage: guest-arm64.sh <kernel-tree> <name> [git-ref [fragment...]]"
 QEMU=${QEMU:-qemu-system-aarch64}
 command -v "$QEMU" >/dev/null ||
 	die "QEMU binary '$QEMU' not found (Debian: qemu-system-arm; run scripts/deps.sh guests)"
@@ -19,7 +23,11 @@ need make flock aarch64-linux-gnu-gcc dtc fdtget python3 timeout
 ksrc=$(realpath "${1:?$usage}")
 name=${2:?$usage}
 ref=${3:-}
+extra=("${@:4}")
 [ -f "$ksrc/kernel/dma/direct.c" ] || die "$ksrc is not a kernel tree"
+for f in "${extra[@]}"; do
+	[ -f "$f" ] || die "no config fragment $f"
+done
 
 guest=$TOP/guest
 obj=$BUILD/obj/guest-arm64-$name
@@ -50,43 +58,13 @@ nr_devices=2
 pool_size=0x4000000	# 64 MiB: see above
 pool_align=0x200000
 
-# --- kernel -----------------------------------------------------------
-echo "guest: building the $name kernel${ref:+ at $ref} in $obj"
-start=$SECONDS
-if [ -n "$ref" ]; then
-	git -C "$ksrc" checkout -q "$ref"
-	trap 'git -C "$ksrc" checkout -q -' EXIT
-fi
+# --- kernel, initramfs and disk ----------------------------------------
 export ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
-KCONFIG_ALLCONFIG=$guest/arm64-rpool.config kmake -C "$ksrc" O="$obj" allnoconfig >/dev/null
-# Kconfig drops what it cannot satisfy without a word: check every line.
-while read -r opt; do
-	grep -qx "$opt" "$obj/.config" || die "kernel config lacks $opt (dependencies changed?)"
-done < <(grep '^CONFIG_' "$guest/arm64-rpool.config")
-kmake -C "$ksrc" O="$obj" -j"$(nproc)" Image
-if [ -n "$ref" ]; then
-	git -C "$ksrc" checkout -q -
-	trap - EXIT
-fi
-build_time=$((SECONDS - start))
-
-# --- initramfs and disk -------------------------------------------------
-aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror -o "$run/init" "$guest/workload.c"
-cat > "$run/initramfs.list" <<EOF
-dir /dev 0755 0 0
-nod /dev/console 0600 0 0 c 5 1
-dir /proc 0755 0 0
-dir /sys 0755 0 0
-file /init $run/init 0755 0 0
-EOF
-"$obj/usr/gen_init_cpio" "$run/initramfs.list" > "$run/initramfs.cpio"
-# A fresh, zeroed disk: a pattern left by an earlier run cannot pass for
-# data that never reached the device.
-rm -f "$run/disk.img"
-truncate -s 32M "$run/disk.img"
+guest_kernel "$ksrc" "$ref" "$obj" Image "$guest/arm64-rpool.config" "${extra[@]}"
+guest_initramfs "$run" aarch64-linux-gnu-gcc "$obj"
 
 # --- device tree --------------------------------------------------------
-rm -f "$run"/*.dtb "$run"/*.dts "$run/stream.sock"
+rm -f "$run"/*.dtb "$run"/*.dts
 timeout 30 "$QEMU" "${machine[@]}" -machine dumpdtb="$run/virt.dtb" \
 	"${devices[@]}" -display none </dev/null >"$run/dumpdtb.log" 2>&1 ||
 	die "QEMU could not dump the virt device tree: $(cat "$run/dumpdtb.log")"
@@ -155,64 +133,14 @@ for a in "${slots[@]}"; do
 done
 echo "guest: restricted-dma-pool ($pool_size bytes) attached to virtio_mmio@${slots[*]}"
 
-# --- boot ---------------------------------------------------------------
-echo "guest: booting (timeout ${timeout}s)"
-rm -f "$run/stream.sock"
-start=$SECONDS
-status=0
-timeout "$timeout" "$QEMU" "${machine[@]}" "${devices[@]}" -nographic -no-reboot \
-	-kernel "$obj/arch/arm64/boot/Image" -initrd "$run/initramfs.cpio" \
-	-dtb "$run/virt-rdp.dtb" -append "console=ttyAMA0 panic=-1" \
-	</dev/null >"$log" 2>&1 &
-qemu=$!
-python3 "$guest/stream.py" "$run/stream.sock" "$timeout" >"$run/stream.txt" 2>&1 &
-streamer=$!
-wait "$qemu" || status=$?
-boot_time=$((SECONDS - start))
-# The host end sees the socket close with QEMU; if it is still stuck
-# (QEMU never started), stop it.
-for _ in 1 2 3 4 5; do
-	kill -0 "$streamer" 2>/dev/null || break
-	sleep 1
-done
-kill "$streamer" 2>/dev/null || true
-wait "$streamer" 2>/dev/null || true
-[ -s "$run/stream.txt" ] || echo "stream: host FAILED: no result" >"$run/stream.txt"
-cat "$run/stream.txt" >>"$log"
-
-# --- verdict --------------------------------------------------------------
-tr -d '\r' <"$log" | sed -n '/^KTAP version 1$/,$p' |
-	grep -E '^(KTAP version|[0-9]+\.\.[0-9]+$|(not )?ok [0-9]+ |# )' >"$ktap" || true
+# --- boot and verdict ------------------------------------------------------
+guest_boot "unix:$run/stream.sock" "$QEMU" "${machine[@]}" "${devices[@]}" \
+	-nographic -no-reboot -kernel "$obj/arch/arm64/boot/Image" \
+	-initrd "$run/initramfs.cpio" -dtb "$run/virt-rdp.dtb" \
+	-append "console=ttyAMA0 panic=-1 wl_stream=port:stream"
 
 problems=()
-case $status in
-0)	;;
-124)	problems+=("guest did not power off within ${timeout}s (hang?)") ;;
-*)	problems+=("QEMU exited with status $status: $(grep -m1 "^${QEMU##*/}:" "$log" || true)") ;;
-esac
 assigned=$(grep -c 'assigned reserved memory node restricted-dma-pool' "$log" || true)
 [ "$assigned" -eq "$nr_devices" ] ||
 	problems+=("$assigned of $nr_devices virtio-mmio devices were assigned the restricted DMA pool")
-grep -qE 'WARNING:|BUG:|Oops|Kernel panic|Call trace:|detected stall' "$log" &&
-	problems+=("kernel warning, oops or panic in the console log")
-grep -q '^stream: host ok' "$run/stream.txt" || problems+=("$(cat "$run/stream.txt")")
-planned=$(sed -nE 's/^1\.\.([0-9]+)$/\1/p' "$ktap" | head -n 1)
-ran=$(grep -cE '^(not )?ok ' "$ktap" || true)
-failed=$(grep -cE '^not ok ' "$ktap" || true)
-[ -n "$planned" ] && [ "$ran" -eq "$planned" ] ||
-	problems+=("$ran of ${planned:-?} planned KTAP cases reported")
-[ "$failed" -eq 0 ] || problems+=("$failed KTAP cases not ok: $(grep '^not ok' "$ktap" | cut -d' ' -f4 | xargs)")
-# The kernel's own KTAP parser must agree.
-python3 "$ksrc/tools/testing/kunit/kunit.py" parse "$ktap" >"$results/$name-arm64.parsed" 2>&1 ||
-	problems+=("kunit.py parse reports a failure (see $results/$name-arm64.parsed)")
-
-grep '^# ' "$ktap" | sed 's/^# /  /' || true
-sed 's/^/  /' "$run/stream.txt"
-n=$(grep -c 'swiotlb buffer is full' "$log" || true)
-[ "$n" -eq 0 ] || echo "  note: the pool ran full $n times (requests were retried)"
-if [ ${#problems[@]} -gt 0 ]; then
-	printf 'guest: %s\n' "${problems[@]}" >&2
-	echo "VERDICT arm64 $name: FAIL (build ${build_time}s, boot ${boot_time}s; console log $log)"
-	exit 1
-fi
-echo "VERDICT arm64 $name: PASS, $ran/$planned KTAP cases ok (build ${build_time}s, boot+workload ${boot_time}s; $log)"
+guest_verdict "arm64 $name" "$ksrc" "${problems[@]}"

@@ -12,7 +12,7 @@ branch=${1:-series}
 tree=$BUILD/tree
 obj=$BUILD/obj/kunit-arm64-$branch
 mkdir -p "$obj" "$BUILD/results"
-git -C "$tree" checkout -q "$branch"
+checkout_ref "$tree" "$branch"
 
 ktap=$BUILD/results/kunit-$branch.ktap
 status=0
@@ -22,7 +22,7 @@ status=0
 	--make_options "CC=ccache aarch64-linux-gnu-gcc" --jobs="$(nproc)" \
 	--raw_output=kunit) > "$ktap" 2>"$BUILD/results/kunit-$branch.err" ||
 	status=$?
-git -C "$tree" checkout -q series
+restore_ref
 if [ "$status" -ne 0 ]; then
 	tail -n 20 "$BUILD/results/kunit-$branch.err" >&2
 	die "kunit.py could not build or boot the $branch kernel"

@@ -1,0 +1,166 @@
+# What every guest run shares: the kernel build from config fragments,
+# the initramfs with guest/workload.c as init, the host end of the
+# stream, and the verdict on the console log.  Sourced by
+# scripts/guest-<arch>.sh after common.sh; not run.
+# shellcheck shell=bash
+
+# guest_kernel <ksrc> <ref> <obj> <image> <fragment>...
+# Build <image> (a make target) from <ref> of <ksrc> (empty: as checked
+# out), with the fragments merged onto allnoconfig.  ARCH and
+# CROSS_COMPILE come from the caller.  Sets build_time.
+guest_kernel() {
+	local ksrc=$1 ref=$2 obj=$3 image=$4 start=$SECONDS opt
+	shift 4
+	mkdir -p "$obj"
+	cat "$@" > "$obj/fragment.config"
+	echo "guest: building the kernel${ref:+ at $ref} in $obj"
+	[ -z "$ref" ] || checkout_ref "$ksrc" "$ref"
+	KCONFIG_ALLCONFIG=$obj/fragment.config kmake -C "$ksrc" O="$obj" allnoconfig >/dev/null
+	# Kconfig drops what it cannot satisfy without a word: check every line.
+	while read -r opt; do
+		grep -qx "$opt" "$obj/.config" || die "kernel config lacks $opt (dependencies changed?)"
+	done < <(grep '^CONFIG_' "$obj/fragment.config")
+	kmake -C "$ksrc" O="$obj" -j"$(nproc)" "$image"
+	[ -z "$ref" ] || restore_ref "$ksrc"
+	build_time=$((SECONDS - start))
+}
+
+# guest_initramfs <run> <cc> <obj> [<guest path> <host file>]...
+# guest/workload.c, statically linked, as /init, plus extra files, in
+# $run/initramfs.cpio (made by the kernel's own usr/gen_init_cpio).
+guest_initramfs() {
+	local run=$1 cc=$2 obj=$3
+	shift 3
+	"$cc" -static -O2 -Wall -Wextra -Werror -o "$run/init" "$TOP/guest/workload.c"
+	{
+		printf '%s\n' "dir /dev 0755 0 0" "nod /dev/console 0600 0 0 c 5 1" \
+			"dir /proc 0755 0 0" "dir /sys 0755 0 0" "dir /bin 0755 0 0" \
+			"file /init $run/init 0755 0 0"
+		while [ $# -ge 2 ]; do
+			echo "file $1 $2 0755 0 0"
+			shift 2
+		done
+	} > "$run/initramfs.list"
+	"$obj/usr/gen_init_cpio" "$run/initramfs.list" > "$run/initramfs.cpio"
+	# A fresh, zeroed disk: a pattern left by an earlier run cannot pass
+	# for data that never reached the device.
+	rm -f "$run/disk.img"
+	truncate -s "${GUEST_DISK:-32M}" "$run/disk.img"
+}
+
+# The functions below use the caller's run (work folder), log (console
+# log), ktap (its KTAP) and timeout (seconds).
+
+# guest_boot <endpoint> <qemu command...>
+# Run QEMU under the timeout with guest/stream.py serving <endpoint>
+# (unix:<socket> or tcp:<port file>; see stream.py) next to it, or
+# nothing for "none".  For tcp the command may use @PORT@, replaced by
+# the port stream.py listens on.  Sets status (QEMU's exit status, 124 on
+# timeout) and boot_time.
+guest_boot() {
+	local endpoint=$1 streamer="" qemu port="" arg start=$SECONDS i
+	local -a cmd=()
+	shift
+	rm -f "$run/stream.txt"
+	if [ "$endpoint" != none ]; then
+		rm -f "${endpoint#*:}"
+		python3 "$TOP/guest/stream.py" "$endpoint" "$timeout" >"$run/stream.txt" 2>&1 &
+		streamer=$!
+	fi
+	if [ "${endpoint%%:*}" = tcp ]; then
+		for i in $(seq 50); do
+			[ -s "${endpoint#*:}" ] && break
+			sleep 0.1
+		done
+		port=$(cat "${endpoint#*:}" 2>/dev/null) ||
+			die "stream.py did not start: $(cat "$run/stream.txt")"
+	fi
+	for arg; do
+		cmd+=("${arg//@PORT@/$port}")
+	done
+	echo "guest: booting (timeout ${timeout}s)"
+	status=0
+	timeout "$timeout" "${cmd[@]}" </dev/null >"$log" 2>&1 &
+	qemu=$!
+	[ -z "${kvm_watch:-}" ] || watch_kvm "$qemu"
+	wait "$qemu" || status=$?
+	[ -z "${kvm_failed:-}" ] || status=125
+	boot_time=$((SECONDS - start))
+	[ -n "$streamer" ] || return 0
+	# The host end sees its socket close with QEMU; if it is still stuck
+	# (QEMU never started, the guest never connected), stop it.
+	for i in 1 2 3 4 5; do
+		kill -0 "$streamer" 2>/dev/null || break
+		sleep 1
+	done
+	kill "$streamer" 2>/dev/null || true
+	wait "$streamer" 2>/dev/null || true
+	[ -s "$run/stream.txt" ] || echo "stream: host FAILED: no result" >"$run/stream.txt"
+	cat "$run/stream.txt" >>"$log"
+}
+
+# A KVM that cannot run the guest stops it ("KVM internal error") and
+# leaves QEMU waiting, or never gets the kernel to print: stop QEMU then
+# and set kvm_failed to why, for the caller to fall back to TCG.
+watch_kvm() {
+	local pid=$1 t
+	kvm_failed=
+	for t in $(seq "${KVM_FIRST_OUTPUT:-30}"); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		grep -aq 'Linux version' "$log" && break
+		sleep 1
+	done
+	grep -aq 'Linux version' "$log" ||
+		kvm_failed="no kernel output in ${KVM_FIRST_OUTPUT:-30}s"
+	while [ -z "$kvm_failed" ] && kill -0 "$pid" 2>/dev/null; do
+		grep -aq 'KVM internal error' "$log" &&
+			kvm_failed=$(grep -a -m1 -A8 'KVM internal error' "$log" | tr '\n' ' ')
+		sleep 1
+	done
+	[ -z "$kvm_failed" ] || kill "$pid" 2>/dev/null || true
+}
+
+# guest_verdict <label> <ksrc> [problem]...
+# Judge $log: QEMU's status, kernel warnings, the host end of the stream
+# and the workload's KTAP (also through kunit.py's parser).  Extra
+# problems found by the caller come as arguments.  Writes $ktap, prints
+# the workload's diagnostics and one VERDICT line; fails on any problem.
+guest_verdict() {
+	local label=$1 ksrc=$2 planned ran failed n
+	shift 2
+	local -a problems=("$@")
+	tr -d '\r' <"$log" | sed -n '/^KTAP version 1$/,$p' |
+		grep -E '^(KTAP version|[0-9]+\.\.[0-9]+$|(not )?ok [0-9]+ |# )' >"$ktap" || true
+
+	case $status in
+	0)	;;
+	124)	problems+=("guest did not power off within ${timeout}s (hang?)") ;;
+	*)	problems+=("QEMU exited with status $status: $(grep -m1 '^qemu-system' "$log" || true)") ;;
+	esac
+	grep -qE 'WARNING:|BUG:|Oops|Kernel panic|Call [Tt]race:|detected stall' "$log" &&
+		problems+=("kernel warning, oops or panic in the console log")
+	if [ -f "$run/stream.txt" ] && ! grep -q '^stream: host ok' "$run/stream.txt"; then
+		problems+=("$(cat "$run/stream.txt")")
+	fi
+	planned=$(sed -nE 's/^1\.\.([0-9]+)$/\1/p' "$ktap" | head -n 1)
+	ran=$(grep -cE '^(not )?ok ' "$ktap" || true)
+	failed=$(grep -cE '^not ok ' "$ktap" || true)
+	[ -n "$planned" ] && [ "$ran" -eq "$planned" ] ||
+		problems+=("$ran of ${planned:-?} planned KTAP cases reported")
+	[ "$failed" -eq 0 ] ||
+		problems+=("$failed KTAP cases not ok: $(grep '^not ok' "$ktap" | cut -d' ' -f4 | xargs)")
+	# The kernel's own KTAP parser must agree.
+	python3 "$ksrc/tools/testing/kunit/kunit.py" parse "$ktap" >"${ktap%.ktap}.parsed" 2>&1 ||
+		problems+=("kunit.py parse reports a failure (see ${ktap%.ktap}.parsed)")
+
+	grep '^# ' "$ktap" | sed 's/^# /  /' || true
+	[ ! -f "$run/stream.txt" ] || sed 's/^/  /' "$run/stream.txt"
+	n=$(grep -c 'swiotlb buffer is full' "$log" || true)
+	[ "$n" -eq 0 ] || echo "  note: the pool ran full $n times (requests were retried)"
+	if [ ${#problems[@]} -gt 0 ]; then
+		printf 'guest: %s\n' "${problems[@]}" >&2
+		echo "VERDICT $label: FAIL (build ${build_time}s, boot ${boot_time}s; console log $log)"
+		return 1
+	fi
+	echo "VERDICT $label: PASS, $ran/$planned KTAP cases ok (build ${build_time}s, boot+workload ${boot_time}s; $log)"
+}
