@@ -34,6 +34,8 @@ log=$results/pkvm-$name.log
 glog=$results/pkvm-$name-guest.log
 ktap=$results/pkvm-$name.ktap
 timeout=${PKVM_TIMEOUT:-900}
+[[ $timeout =~ ^[0-9]+$ ]] && [ "$timeout" -ge 180 ] ||
+	die "PKVM_TIMEOUT must be a number of seconds, at least 180"
 # The VMM gives up first, so that a hung guest is reported by the VMM
 # (with its evidence) rather than cut off by timeout(1).
 vmm_timeout=$((timeout - 120))
@@ -228,4 +230,8 @@ if [ ${#problems[@]} -gt 0 ]; then
 	echo "VERDICT pkvm $name: FAIL (build ${build_time}s, run ${run_time}s; host log $log, guest log $glog)"
 	exit 1
 fi
-echo "VERDICT pkvm $name: PASS, $ran/$planned KTAP cases ok (build ${build_time}s, host boot + guest + workload ${run_time}s; $log, $glog)"
+# Where the time went, from the host's own clock (seconds).
+host_boot=$(sed -nE 's/^host: init started ([0-9.]+) s after boot$/\1/p' <<<"$hlog")
+bad_done=$(sed -nE 's/^host: bad-input cases done ([0-9.]+) s after boot$/\1/p' <<<"$hlog")
+guest_run=$(sed -nE 's/^host: vmm exited with status 0 after ([0-9.]+) s$/\1/p' <<<"$hlog")
+echo "VERDICT pkvm $name: PASS, $ran/$planned KTAP cases ok (build ${build_time}s; QEMU run ${run_time}s: host boot ${host_boot}s, bad-input cases $(echo "$bad_done - $host_boot" | bc)s, protected guest boot + workload ${guest_run}s; control ${control_time}s; $log, $glog)"
