@@ -5,7 +5,7 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: all deps tree check check-full kunit reproduce docs export guests size clean
+.PHONY: all deps tree check check-full kunit reproduce docs export guests guest-kasan pkvm size clean
 
 all: deps tree
 	$(S)/guest-arm64.sh build/tree series series
@@ -37,6 +37,16 @@ guests: tree
 	$(S)/guest-x86_64.sh build/tree series series
 	$(S)/dma-bench.py build/results/stock-x86_64.log build/results/series-x86_64.log \
 		| tee build/results/dma-bench.md
+
+# The arm64 guest again with generic KASAN (a measurement: slow under TCG).
+guest-kasan: tree
+	GUEST_TIMEOUT=900 $(S)/guest-arm64.sh build/tree series-kasan series guest/kasan.config
+
+# The workload in a pKVM protected VM, run by our own VMM (vmm/) on a
+# pKVM host under QEMU TCG.
+pkvm: tree
+	$(S)/pkvm.sh stock base
+	$(S)/pkvm.sh series series
 
 # make check, then the slow gates: every guest on both trees.
 check-full: deps
