@@ -1,0 +1,215 @@
+# Shared by the make check-full gates (matrix.sh, sparse.sh, clang.sh);
+# sourced after common.sh, not run.
+# shellcheck shell=bash
+
+# The gates build from their own clone of $BUILD/tree (hard-linked objects,
+# detached HEAD), so they never move the checkout that other builds use,
+# and a tree recreated by tree.sh is picked up by the next fetch.
+GATES_SRC=$BUILD/src/gates
+
+gates_src() {
+	local tree=$BUILD/tree
+	git -C "$tree" rev-parse -q --verify series >/dev/null ||
+		die "no $tree with a series branch (run scripts/tree.sh)"
+	if [ ! -d "$GATES_SRC/.git" ]; then
+		mkdir -p "$(dirname "$GATES_SRC")"
+		git clone -q --no-checkout "$tree" "$GATES_SRC" >&2
+	fi
+	git -C "$GATES_SRC" fetch -q --force "$tree" +base:refs/heads/base \
+		+series:refs/heads/series >&2
+	echo "$GATES_SRC"
+}
+
+# Run a command that makes several kernel builds in one config, holding
+# the build lock for all of them: one lock turn per config, not per make
+# call, so that a patch-by-patch loop does not wait behind someone else's
+# whole kernel build before each of its small steps.  Inside, kmake is
+# the same make command without taking the lock again (a second flock on
+# the same file from a new descriptor would wait for ourselves).
+gates_locked() {	# command...
+	(
+		exec 9>> "$CACHE/build.lock"
+		flock 9
+		kmake() { make -s CC="ccache ${CROSS_COMPILE:-}gcc" "$@"; }
+		"$@"
+	)
+}
+
+gates_checkout() {	# ref
+	git -C "$GATES_SRC" checkout -q --detach --force "$1"
+	git -C "$GATES_SRC" clean -q -fdx
+}
+
+# The minimal configs, per arch: "min" is allnoconfig with only what the
+# arch needs to be the intended 64-bit target; "cc" adds the ways the arch
+# has to get decrypted memory (forced unencrypted DMA and/or a restricted
+# pool).  Both are production configs; gates_patchwise also builds "cc"
+# with the series' KUnit suite ($GATES_KUNIT) once the series has it.
+#
+# What "min" can do differs per arch, because some arches select
+# ARCH_HAS_FORCE_DMA_UNENCRYPTED unconditionally:
+#   x86_64, powerpc64le, riscv64: no decrypted memory at all (the
+#     predicates fold to false);
+#   arm64 (CCA realms) and s390 (protected virtualization): forced
+#     unencrypted DMA is always built; no config can avoid it.
+GATES_ARCHES="x86_64 arm64 s390 powerpc64le riscv64"
+GATES_KUNIT="CONFIG_KUNIT=y CONFIG_DMA_DIRECT_KUNIT_TEST=y"
+
+gates_config() {	# arch min|cc -> Kconfig fragment, one option per line
+	local arch=$1 kind=$2 min= cc=
+	case $arch in
+	x86_64)		cc="CONFIG_ACPI=y CONFIG_EFI=y CONFIG_EFI_STUB=y CONFIG_AMD_MEM_ENCRYPT=y" ;;
+	arm64)		cc="CONFIG_DMA_RESTRICTED_POOL=y" ;;
+	s390)		cc="CONFIG_PCI=y" ;;
+	powerpc64le)	min="CONFIG_PPC64=y CONFIG_PPC_BOOK3S_64=y CONFIG_CPU_LITTLE_ENDIAN=y CONFIG_PPC_PSERIES=y"
+			cc="CONFIG_PPC_SVM=y" ;;
+	riscv64)	min="CONFIG_ARCH_RV64I=y"
+			cc="CONFIG_DMA_RESTRICTED_POOL=y" ;;
+	*)		return 1 ;;
+	esac
+	case $kind in
+	min)	printf '%s\n' $min ;;
+	cc)	printf '%s\n' $min $cc ;;
+	*)	return 1 ;;
+	esac
+}
+
+gates_decrypt() {	# arch min|cc -> how the config can have decrypted memory
+	case $1-$2 in
+	x86_64-min|powerpc64le-min|riscv64-min)	echo "none" ;;
+	x86_64-cc)		echo "forced (SME/SEV)" ;;
+	arm64-min)		echo "forced (CCA realm, always built)" ;;
+	arm64-cc)		echo "forced (CCA) + restricted pool" ;;
+	s390-min)		echo "forced (protected virt., always built)" ;;
+	s390-cc)		echo "forced (protected virt.), with PCI" ;;
+	powerpc64le-cc)		echo "forced (secure VM, PPC_SVM)" ;;
+	riscv64-cc)		echo "restricted pool" ;;
+	esac
+}
+
+gates_srcarch() {	# arch -> ARCH= value
+	case $1 in
+	powerpc64le)	echo powerpc ;;
+	riscv64)	echo riscv ;;
+	*)		echo "$1" ;;
+	esac
+}
+
+gates_cross() {	# arch -> CROSS_COMPILE= value for Debian's cross compilers
+	case $1 in
+	x86_64)		echo "" ;;
+	arm64)		echo aarch64-linux-gnu- ;;
+	s390)		echo s390x-linux-gnu- ;;
+	powerpc64le)	echo powerpc64le-linux-gnu- ;;
+	riscv64)	echo riscv64-linux-gnu- ;;
+	esac
+}
+
+# Write the config: allnoconfig with the fragment as KCONFIG_ALLCONFIG.
+# $1 is the make wrapper to use (kmake, or clang.sh's chroot make).
+gates_allnoconfig() {	# make-wrapper fragment objdir
+	local frag=$3/fragment.config
+	printf '%s\n' "$2" > "$frag"
+	"$1" KCONFIG_ALLCONFIG="$frag" allnoconfig > "$3/config.log" 2>&1 ||
+		{ cat "$3/config.log" >&2; return 1; }
+}
+
+# Check that every option of the fragment that exists in the checked-out
+# tree's Kconfig made it into .config (a dropped dependency would silently
+# test a different config).
+gates_config_ok() {	# fragment objdir
+	local opt sym
+	for opt in $1; do
+		sym=${opt%%=*}
+		git -C "$GATES_SRC" grep -q -E "^config ${sym#CONFIG_}$" -- '*Kconfig*' || continue
+		grep -qx "$opt" "$2/.config" || { echo "$opt did not survive allnoconfig"; return 1; }
+	done
+}
+
+# Compiler diagnostics of a build log, without line and column numbers
+# (they move from patch to patch) so that sets can be compared.
+gates_warnings() {
+	grep -E '(warning|error):' | sed -E 's/:[0-9]+(:[0-9]+)?:/:/' | sort -u || true
+}
+
+# kernel/dma/ with W=1 in the config given by a fragment, with the
+# caller's make wrapper "mk" (kmake or the clang chroot's make) and object
+# dir $obj.  Output goes to stdout.
+gates_build() {	# fragment
+	gates_allnoconfig mk "$1" "$obj" &&
+	gates_config_ok "$1" "$obj" &&
+	# Rebuild every object of kernel/dma/, not only the changed ones: a
+	# warning belongs to every patch whose tree has it.  ccache replays
+	# the compiler's diagnostics on a hit, so this stays cheap.
+	rm -rf "$obj/kernel/dma" &&
+	mk W=1 kernel/dma/ 2>&1
+}
+
+# One config ($arch $kind, object dir $obj), patch by patch over
+# "${refs[@]}" (base first).  Per refs[i] it leaves in $obj: status-<i>
+# (ok/error), build-<i>.log and warnings-<i>; and direct-base.o,
+# direct-series.o (production objects, for the size table).  In the cc
+# config each tree that has the KUnit suite is built a second time with
+# it, so the suite's code gets W=1 on every arch while the production
+# objects stay those of a real kernel.  Run it under gates_locked.
+gates_patchwise() {
+	local i frag t status last=$((${#refs[@]} - 1))
+	frag=$(gates_config "$arch" "$kind")
+	rm -f "$obj"/status-* "$obj"/warnings-* "$obj"/build-*.log "$obj"/direct-*.o
+	for i in "${!refs[@]}"; do
+		t=$SECONDS
+		status=ok
+		gates_checkout "${refs[$i]}"
+		gates_build "$frag" > "$obj/build-$i.log" 2>&1 || status=error
+		if [ $status = ok ]; then
+			[ "$i" -ne 0 ] || cp "$obj/kernel/dma/direct.o" "$obj/direct-base.o"
+			[ "$i" -ne $last ] || cp "$obj/kernel/dma/direct.o" "$obj/direct-series.o"
+		fi
+		if [ "$kind" = cc ] &&
+		   git -C "$GATES_SRC" grep -q -E '^config DMA_DIRECT_KUNIT_TEST$' -- kernel/dma/Kconfig; then
+			echo "== with the KUnit suite" >> "$obj/build-$i.log"
+			gates_build "$frag"$'\n'"${GATES_KUNIT// /$'\n'}" >> "$obj/build-$i.log" 2>&1 ||
+				status=error
+		fi
+		echo $status > "$obj/status-$i"
+		gates_warnings < "$obj/build-$i.log" > "$obj/warnings-$i"
+		printf '   %-12s %-4s patch %d: %-6s %d new warnings  (%ds)\n' "$arch" "$kind" "$i" \
+			$status "$(comm -13 "$obj/warnings-0" "$obj/warnings-$i" | wc -l)" $((SECONDS - t))
+	done
+}
+
+# A markdown table row for one config after gates_patchwise; the whole
+# log goes to $1, the new warnings to stdout.  Returns 1 if the config
+# fails (a tree that does not build, or a warning the base lacks).
+gates_row() {	# log row-file
+	local i built=0 result=pass where= new
+	: > "$1"
+	: > "$1.new"
+	for i in "${!refs[@]}"; do
+		{
+			echo "== $(git -C "$GATES_SRC" log -1 --format='%h %s' "${refs[$i]}")"
+			cat "$obj/build-$i.log"
+		} >> "$1"
+		if [ "$(cat "$obj/status-$i")" = ok ]; then
+			[ "$i" -eq 0 ] || built=$((built + 1))
+		else
+			result=FAIL
+		fi
+		[ "$i" -gt 0 ] || continue
+		if comm -13 "$obj/warnings-0" "$obj/warnings-$i" | grep . >> "$1.new"; then
+			where="$where${where:+, }$i"
+		fi
+	done
+	new=$(sort -u "$1.new" | grep -c . || true)
+	[ "$new" -eq 0 ] || result=FAIL
+	echo "| $arch | $kind | $(gates_decrypt "$arch" "$kind") | $built of $((${#refs[@]} - 1)) | $(wc -l < "$obj/warnings-0") | $new | ${where:--} | $result |" >> "$2"
+	if [ "$new" -gt 0 ]; then
+		echo "new warnings, $arch $kind:"
+		sort -u "$1.new" | sed 's/^/   /'
+	fi
+	rm -f "$1.new"
+	[ $result = pass ]
+}
+
+GATES_HEADER="| arch | config | decrypted memory via | patches built | warnings at base | new warnings | at patches | result |
+|---|---|---|---|---|---|---|---|"

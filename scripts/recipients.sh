@@ -1,0 +1,39 @@
+#!/bin/bash
+# Recipients of the series according to the kernel's own
+# scripts/get_maintainer.pl, run on the patches in patches/: maintainers
+# as "To:" lines, reviewers and lists as "Cc:" lines.  export.sh turns
+# maintainers.txt into the To:/Cc: headers of every mail.
+#
+# Usage: scripts/recipients.sh           print the lines
+#        scripts/recipients.sh --check   fail if maintainers.txt differs
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+tree=${TREE:-$BUILD/tree}
+[ -x "$tree/scripts/get_maintainer.pl" ] ||
+	die "no $tree/scripts/get_maintainer.pl (run scripts/tree.sh)"
+patches=()
+for p in "$TOP"/patches/0*.patch; do
+	case $p in *0000-cover-letter.patch) ;; *) patches+=("$p") ;; esac
+done
+[ ${#patches[@]} -gt 0 ] || die "no patches in $TOP/patches"
+
+# --no-git: the recipients come from MAINTAINERS only (the base tree has
+# no history to mine); --no-fixes: it would look up the Fixes: commits in
+# that missing history.
+list() {
+	(cd "$tree" && ./scripts/get_maintainer.pl --no-git --no-git-fallback \
+		--no-fixes "${patches[@]}") |
+	awk '/\(maintainer:/ { sub(/ \(.*$/, ""); print "To: " $0; next }
+	     { sub(/ \(.*$/, ""); cc[n++] = "Cc: " $0 }
+	     END { for (i = 0; i < n; i++) print cc[i] }'
+}
+
+if [ "${1:-}" = --check ]; then
+	diff -u "$TOP/maintainers.txt" <(list) ||
+		die "maintainers.txt differs from get_maintainer.pl (update it with scripts/recipients.sh)"
+	echo "recipients: maintainers.txt matches get_maintainer.pl"
+else
+	[ $# -eq 0 ] || die "usage: recipients.sh [--check]"
+	list
+fi
