@@ -1,0 +1,117 @@
+#!/bin/bash
+# The same KUnit scenarios against Linux 7.3-rc7's design (issue 5).
+#
+# Fetches Debian's linux-source-7.3 (experimental), makes build/tree-7.3
+# with branch base-7.3 (the stock tree) and tests-7.3 (base-7.3 plus
+# patches/upstream-7.3-tests, applied with git am), checks that the port
+# re-exports byte for byte and passes checkpatch, runs the suite with
+# kunit.py on arm64, and writes build/results/three-trees.md: the
+# results of stock 7.2, 7.2 + the series and 7.3-rc7 side by side, and
+# the size of kernel/dma/direct.o in the configs of scripts/size.sh.
+#
+# Fails when the port does not apply, the kernel does not build or
+# boot, a case gives no result (crash, missing case), or a size build
+# fails.  Failing cases on 7.3 are data for the table, not failures.
+#
+# Usage: scripts/upstream-7.3.sh [--no-size]
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+need git qemu-system-aarch64 aarch64-linux-gnu-gcc gcc ccache flock python3
+
+size=yes
+case ${1:-} in
+"") ;;
+--no-size) size=no ;;
+*) die "usage: upstream-7.3.sh [--no-size]" ;;
+esac
+
+suite=experimental pkg=linux-source-7.3 version=7.3~rc7-1~exp1
+origin=$CACHE/linux-7.3.git
+tree=$BUILD/tree-7.3
+pdir=$TOP/patches/upstream-7.3-tests
+cover=$TOP/tests/upstream-7.3/cover-letter.txt
+results=$BUILD/results
+mkdir -p "$results"
+t0=$SECONDS
+step() { echo "upstream-7.3: $* ($((SECONDS - t0)) s)"; }
+
+patches=("$pdir"/0*.patch)
+[ -e "${patches[1]:-}" ] || die "no patches in $pdir"
+for f in "$results/kunit-reproduce.ktap" "$results/kunit-series.ktap"; do
+	[ -s "$f" ] || die "$f is missing: run 'scripts/check.sh apply kunit reproduce' first"
+done
+
+"$TOP/scripts/fetch-base.sh" "$origin" "$suite" "$pkg" "$version"
+[ "$(git -C "$origin" log -1 --format=%s)" = \
+  "Linux $version as shipped by Debian ($pkg)" ] ||
+	die "$origin does not hold $pkg $version; remove it to refetch"
+step "base $(git -C "$origin" rev-parse --short=12 HEAD)"
+
+# build/tree-7.3 is generated from the patches, like build/tree: edit it,
+# commit, and re-export with scripts/export.sh (see the cover letter).
+stamp="$(git -C "$origin" rev-parse HEAD) $(cat "${patches[@]}" | sha1sum | cut -c1-12)"
+if [ ! -f "$tree/.harness-stamp" ] || [ "$(cat "$tree/.harness-stamp")" != "$stamp" ]; then
+	rm -rf "$tree.new"
+	git clone -q --shared "$origin" "$tree.new"
+	git -C "$tree.new" checkout -q -B base-7.3 HEAD
+	git -C "$tree.new" checkout -q -b tests-7.3
+	if ! git -C "$tree.new" am -q --keep-cr "${patches[@]:1}" \
+			> "$BUILD/am-7.3.log" 2>&1; then
+		cat "$BUILD/am-7.3.log" >&2
+		rm -rf "$tree.new"
+		die "patches/upstream-7.3-tests do not apply to $pkg $version"
+	fi
+	echo "$stamp" > "$tree.new/.harness-stamp"
+	echo ".harness-stamp" >> "$tree.new/.git/info/exclude"
+	rm -rf "$tree"
+	mv "$tree.new" "$tree"
+fi
+git -C "$tree" checkout -q tests-7.3
+step "port applied on tests-7.3"
+
+"$TOP/scripts/export.sh" -b base-7.3 -s tests-7.3 -c "$cover" \
+	"$tree" "$BUILD/roundtrip-7.3" >/dev/null
+diff -r "$pdir" "$BUILD/roundtrip-7.3" ||
+	die "re-exporting tests-7.3 does not reproduce $pdir"
+for p in "${patches[@]:1}"; do
+	# kernel/dma/ already has a MAINTAINERS entry.
+	! "$tree/scripts/checkpatch.pl" --strict --no-tree --terse "$p" |
+		grep -E ': (ERROR|WARNING|CHECK):' |
+		grep -v "does MAINTAINERS need updating" ||
+		die "checkpatch complains about $(basename "$p")"
+done
+step "round trip and checkpatch clean"
+
+obj=$BUILD/obj/kunit-arm64-7.3
+ktap=$results/kunit-7.3.ktap
+mkdir -p "$obj"
+# kunit.py exits non-zero when a case fails, which is data here: whether
+# the run is usable is decided from its KTAP below.
+(cd "$tree" && flock "$CACHE/build.lock" ./tools/testing/kunit/kunit.py run \
+	--kunitconfig=kernel/dma --arch=arm64 \
+	--cross_compile=aarch64-linux-gnu- --build_dir="$obj" \
+	--make_options "CC=ccache aarch64-linux-gnu-gcc" --jobs="$(nproc)" \
+	--raw_output=kunit) > "$ktap" 2> "$results/kunit-7.3.err" || true
+grep -q '^KTAP version' "$ktap" || {
+	tail -n 20 "$results/kunit-7.3.err" >&2
+	die "kunit.py could not build or boot the 7.3 kernel"
+}
+step "KUnit run on 7.3-rc7"
+
+table=$results/three-trees.md
+{
+	echo "## KUnit: stock 7.2.13, 7.2.13 + series, 7.3-rc7"
+	echo
+	python3 "$TOP/scripts/compare-trees.py" "$tree" \
+		"stock 7.2=$results/kunit-reproduce.ktap" \
+		"7.2 + series=$results/kunit-series.ktap" \
+		"7.3-rc7=$ktap"
+} > "$table.tmp" || die "the KUnit results are incomplete (see above)"
+
+if [ "$size" = yes ]; then
+	"$TOP/scripts/size-7.3.sh" >> "$table.tmp"
+	step "sizes"
+fi
+mv "$table.tmp" "$table"
+cat "$table"
+step "done, $table"
