@@ -48,7 +48,7 @@ S = kunit_parser.TestStatus
 def first_failure(test):
     """The first failed expectation in a test's log, shortened."""
     for line in test.log:
-        m = re.search(r"(Expected .*|ASSERTION FAILED.*)", line)
+        m = re.search(r"(Expected .*)", line)
         if m:
             why = m.group(1).strip().removesuffix(", but")
             # page_to_phys() and friends expand to a screenful
@@ -136,6 +136,7 @@ if notes:
     print()
     print("First failed expectation of each failure:")
     print()
+    notes.sort(key=lambda n: [t for t, _ in columns].index(n[0]))
     for title, case, model, why in notes:
         print(f"- {title}, {case.removeprefix('dma_kunit_')}/{model}: "
               f"`{why or 'no expectation in the log (crash?)'}`")
