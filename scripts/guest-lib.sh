@@ -120,25 +120,28 @@ watch_kvm() {
 	[ -z "$kvm_failed" ] || kill "$pid" 2>/dev/null || true
 }
 
-# guest_verdict <label> <ksrc> [problem]...
-# Judge $log: QEMU's status, kernel warnings, the host end of the stream
-# and the workload's KTAP (also through kunit.py's parser).  Extra
-# problems found by the caller come as arguments.  Writes $ktap, prints
-# the workload's diagnostics and one VERDICT line; fails on any problem.
-guest_verdict() {
-	local label=$1 ksrc=$2 planned ran failed n
-	shift 2
-	local -a problems=("$@")
-	tr -d '\r' <"$log" | sed -n '/^KTAP version 1$/,$p' |
+# guest_check <ksrc> <console log> [console log]...
+# The checks every run shares, appended to the caller's problems array:
+# QEMU's status, kernel warnings in each console log, the host end of the
+# stream, and the workload's KTAP, taken from the first log (the one with
+# the workload's console) into $ktap and also run through kunit.py's
+# parser.  Prints the workload's diagnostics; sets planned and ran.
+guest_check() {
+	local ksrc=$1 klog=$2 failed n f
+	shift
+	tr -d '\r' <"$klog" | sed -n '/^KTAP version 1$/,$p' |
 		grep -E '^(KTAP version|[0-9]+\.\.[0-9]+$|(not )?ok [0-9]+ |# )' >"$ktap" || true
 
 	case $status in
 	0)	;;
-	124)	problems+=("guest did not power off within ${timeout}s (hang?)") ;;
+	124)	problems+=("the machine did not power off within ${timeout}s (hang?)") ;;
 	*)	problems+=("QEMU exited with status $status: $(grep -m1 '^qemu-system' "$log" || true)") ;;
 	esac
-	grep -qE 'WARNING:|BUG:|Oops|Kernel panic|Call [Tt]race:|detected stall' "$log" &&
-		problems+=("kernel warning, oops or panic in the console log")
+	for f; do
+		if grep -qE 'WARNING:|BUG:|Oops|Kernel panic|Call [Tt]race:|detected stall' "$f"; then
+			problems+=("kernel warning, oops or panic in $f")
+		fi
+	done
 	if [ -f "$run/stream.txt" ] && ! grep -q '^stream: host ok' "$run/stream.txt"; then
 		problems+=("$(cat "$run/stream.txt")")
 	fi
@@ -155,8 +158,19 @@ guest_verdict() {
 
 	grep '^# ' "$ktap" | sed 's/^# /  /' || true
 	[ ! -f "$run/stream.txt" ] || sed 's/^/  /' "$run/stream.txt"
-	n=$(grep -c 'swiotlb buffer is full' "$log" || true)
+	n=$(grep -c 'swiotlb buffer is full' "$klog" || true)
 	[ "$n" -eq 0 ] || echo "  note: the pool ran full $n times (requests were retried)"
+}
+
+# guest_verdict <label> <ksrc> [problem]...
+# Judge $log with guest_check; extra problems found by the caller come as
+# arguments.  Writes $ktap, prints the workload's diagnostics and one
+# VERDICT line; fails on any problem.
+guest_verdict() {
+	local label=$1 ksrc=$2 planned ran
+	shift 2
+	local -a problems=("$@")
+	guest_check "$ksrc" "$log"
 	if [ ${#problems[@]} -gt 0 ]; then
 		printf 'guest: %s\n' "${problems[@]}" >&2
 		echo "VERDICT $label: FAIL (build ${build_time}s, boot ${boot_time}s; console log $log)"

@@ -2,7 +2,8 @@
 # Run guest/workload.c in a pKVM protected VM: an arm64 host booted under
 # QEMU TCG with kvm-arm.mode=protected runs our VMM (vmm/), which starts
 # the same kernel as a protected guest whose virtio devices bounce through
-# a restricted DMA pool.  See README.md, "pKVM protected guest".
+# a restricted DMA pool.  See README.md, "pKVM protected guest".  The
+# steps it shares with the other guests are in guest-lib.sh.
 #
 # Usage: scripts/pkvm.sh <name> <git-ref>
 #   Builds <git-ref> of build/tree (exported once to build/src/<git-ref>).
@@ -13,6 +14,7 @@
 # missing or failed KTAP case, or missing evidence of the pKVM guest path.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/guest-lib.sh"
 
 usage="usage: pkvm.sh <name> <git-ref>"
 QEMU=${QEMU:-qemu-system-aarch64}
@@ -54,23 +56,13 @@ if [ "$(cat "$src.commit" 2>/dev/null)" != "$commit" ]; then
 	echo "$commit" > "$src.commit"
 fi
 
-echo "pkvm: building the $name kernel ($ref) in $obj"
-start=$SECONDS
 export ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
-cat "$TOP/guest/arm64-rpool.config" "$TOP/guest/pkvm.config" > "$obj/fragment.config"
-KCONFIG_ALLCONFIG=$obj/fragment.config kmake -C "$src" O="$obj" allnoconfig >/dev/null
-# Kconfig drops what it cannot satisfy without a word: check every line.
-while read -r opt; do
-	grep -qx "$opt" "$obj/.config" || die "kernel config lacks $opt (dependencies changed?)"
-done < <(grep '^CONFIG_' "$obj/fragment.config")
-kmake -C "$src" O="$obj" -j"$(nproc)" Image
+guest_kernel "$src" "" "$obj" Image "$TOP/guest/arm64-rpool.config" "$TOP/guest/pkvm.config"
 image=$obj/arch/arm64/boot/Image
-build_time=$((SECONDS - start))
 
 # --- VMM, guest files, host initramfs -----------------------------------
 make -s -C "$TOP/vmm" O="$run/vmm" CROSS_COMPILE=aarch64-linux-gnu-
 aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror -o "$run/host-init" "$TOP/vmm/host-init.c"
-aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror -o "$run/workload" "$TOP/guest/workload.c"
 # Misbehaving tiny guests for the VMM's bad-input cases (host-init.c).
 for t in bad-mmio bad-feature spin; do
 	def=$(tr a-z- A-Z_ <<<"$t")
@@ -79,14 +71,9 @@ for t in bad-mmio bad-feature spin; do
 	aarch64-linux-gnu-objcopy -O binary "$run/$t.elf" "$run/$t.img"
 done
 
-cat > "$run/guest-initramfs.list" <<EOF
-dir /dev 0755 0 0
-nod /dev/console 0600 0 0 c 5 1
-dir /proc 0755 0 0
-dir /sys 0755 0 0
-file /init $run/workload 0755 0 0
-EOF
-"$obj/usr/gen_init_cpio" "$run/guest-initramfs.list" > "$run/guest-initramfs.cpio"
+# The guest's initramfs, the workload as /init.  (The disk.img that
+# guest_initramfs makes goes unused: host-init makes the guest's disk.)
+guest_initramfs "$run" aarch64-linux-gnu-gcc "$obj"
 
 # host_initramfs <cpio> [cpp option]...
 # The host's initramfs, with the guest DTB made with the extra options.
@@ -97,7 +84,7 @@ host_initramfs() {
 	local cpio=$1 dtb=${1%.cpio}.dtb
 	shift
 	cpp -nostdinc -undef -x assembler-with-cpp -P -I "$TOP/vmm" "$@" \
-		-DINITRD_SIZE="$(stat -c %s "$run/guest-initramfs.cpio")" \
+		-DINITRD_SIZE="$(stat -c %s "$run/initramfs.cpio")" \
 		"$TOP/vmm/guest.dts" > "${dtb%.dtb}.dts"
 	dtc -W no-unit_address_vs_reg -I dts -O dtb -o "$dtb" "${dtb%.dtb}.dts" ||
 		die "dtc rejected ${dtb%.dtb}.dts"
@@ -111,7 +98,7 @@ dir /tests 0755 0 0
 file /init $run/host-init 0755 0 0
 file /pkvm-vmm $run/vmm/pkvm-vmm 0755 0 0
 file /guest/Image $image 0644 0 0
-file /guest/initramfs.cpio $run/guest-initramfs.cpio 0644 0 0
+file /guest/initramfs.cpio $run/initramfs.cpio 0644 0 0
 file /guest/guest.dtb $dtb 0644 0 0
 file /tests/bad-mmio.img $run/bad-mmio.img 0644 0 0
 file /tests/bad-feature.img $run/bad-feature.img 0644 0 0
@@ -124,20 +111,19 @@ EOF
 # EL2 for the host's hypervisor, GICv3 for the in-kernel vGIC; pauth's
 # QEMU-defined algorithm is much faster under TCG than the architected
 # one.  The guest's console reaches a file through the host's own
-# virtio-console (/dev/hvc0 in the host), apart from the host's lines.
-# Sets status (124: timeout).
+# virtio-console (/dev/hvc0 in the host), apart from the host's lines,
+# which guest_boot writes to its $log, here the host log.  Sets status
+# (124: timeout) and boot_time.
 boot_host() {
-	local cpio=$1 hostlog=$2 guestlog=$3
+	local cpio=$1 log=$2 guestlog=$3
 	shift 3
-	rm -f "$hostlog" "$guestlog"
-	status=0
-	timeout "$timeout" "$QEMU" -M virt,virtualization=on,gic-version=3 \
+	rm -f "$guestlog"
+	guest_boot none "$QEMU" -M virt,virtualization=on,gic-version=3 \
 		-cpu max,pauth-impdef=on -smp 2 -m 1024 -nographic -no-reboot \
 		-kernel "$image" -initrd "$cpio" \
 		-append "console=ttyAMA0 kvm-arm.mode=protected panic=-1 vmm_timeout=$vmm_timeout $*" \
 		-device virtio-serial-device \
-		-chardev "file,id=guestcon,path=$guestlog" -device virtconsole,chardev=guestcon \
-		</dev/null >"$hostlog" 2>&1 || status=$?
+		-chardev "file,id=guestcon,path=$guestlog" -device virtconsole,chardev=guestcon
 	touch "$guestlog"
 }
 
@@ -147,29 +133,22 @@ host_initramfs "$run/host.cpio"
 host_initramfs "$run/control.cpio" -DCONTROL_BLK_WITHOUT_POOL
 
 # --- boot ---------------------------------------------------------------
-echo "pkvm: booting the host (timeout ${timeout}s)"
-start=$SECONDS
+echo "pkvm: booting the host"
 boot_host "$run/host.cpio" "$log" "$glog"
-run_time=$((SECONDS - start))
+run_time=$boot_time
 run_status=$status
 
 echo "pkvm: negative control: virtio-blk outside the pool must fail"
-start=$SECONDS
 boot_host "$run/control.cpio" "$run/control.log" "$run/control-guest.log" vmm_bad_cases=0
-control_time=$((SECONDS - start))
+control_time=$boot_time
 status=$run_status
 
 # --- verdict ------------------------------------------------------------
-tr -d '\r' <"$glog" | sed -n '/^KTAP version 1$/,$p' |
-	grep -E '^(KTAP version|[0-9]+\.\.[0-9]+$|(not )?ok [0-9]+ |# )' >"$ktap" || true
+# What every guest run checks (QEMU's status, warnings on either console,
+# the KTAP on the guest's) is guest_check's, below; first pKVM's own.
 hlog=$(tr -d '\r' <"$log")
 glog_text=$(tr -d '\r' <"$glog")
 problems=()
-case $status in
-0)	;;
-124)	problems+=("the host did not power off within ${timeout}s (hang?)") ;;
-*)	problems+=("QEMU exited with status $status: $(grep -m1 "^${QEMU##*/}:" "$log" || true)") ;;
-esac
 grep -q 'Protected hVHE mode initialized successfully\|Protected nVHE mode initialized successfully' <<<"$hlog" ||
 	problems+=("the host did not initialise pKVM (kvm-arm.mode=protected)")
 # Each bad input must end in its own error message, not a hang.
@@ -186,10 +165,6 @@ done < <(grep -E '^vmm: (error|FAIL)' <<<"$hlog" | head -n 5)
 while read -r line; do
 	problems+=("${line#host: }")
 done < <(grep -E '^host: FAIL' <<<"$hlog" | head -n 5)
-grep -qE 'WARNING:|BUG:|Oops|Kernel panic|Call [Tt]race:|detected stall' <<<"$hlog" &&
-	problems+=("kernel warning, oops or panic on the host console")
-grep -qE 'WARNING:|BUG:|Oops|Kernel panic|Call [Tt]race:|detected stall' <<<"$glog_text" &&
-	problems+=("kernel warning, oops or panic on the guest console")
 
 # The guest side of the pKVM path: the hypervisor offers MEM_SHARE (bit 3
 # of the KVM vendor services; arm-pkvm-guest.c then takes over
@@ -200,16 +175,6 @@ services=$(sed -nE 's/.*smccc: KVM: hypervisor services detected \(.* (0x[0-9a-f
 assigned=$(grep -c 'assigned reserved memory node restricted-dma-pool' <<<"$glog_text" || true)
 [ "$assigned" -eq 3 ] ||
 	problems+=("$assigned of 3 virtio devices were assigned the restricted DMA pool")
-
-planned=$(sed -nE 's/^1\.\.([0-9]+)$/\1/p' "$ktap" | head -n 1)
-ran=$(grep -cE '^(not )?ok ' "$ktap" || true)
-failed=$(grep -cE '^not ok ' "$ktap" || true)
-[ -n "$planned" ] && [ "$ran" -eq "$planned" ] ||
-	problems+=("$ran of ${planned:-?} planned KTAP cases reported")
-[ "$failed" -eq 0 ] ||
-	problems+=("$failed KTAP cases not ok: $(grep '^not ok' "$ktap" | cut -d' ' -f4 | xargs)")
-python3 "$src/tools/testing/kunit/kunit.py" parse "$ktap" >"$results/pkvm-$name.parsed" 2>&1 ||
-	problems+=("kunit.py parse reports a failure (see $results/pkvm-$name.parsed)")
 
 # The control must fail for the reason it exists: an access outside the
 # pool, which pKVM answers with SIGSEGV.
@@ -222,7 +187,7 @@ else
 	problems+=("negative control (virtio-blk outside the pool) did not end in an outside-pool access and SIGSEGV: see $run/control.log")
 fi
 
-grep '^# ' "$ktap" | sed 's/^# /  /' || true
+guest_check "$src" "$glog" "$log"
 grep -E '^(host|vmm): ' <<<"$hlog" | sed 's/^/  /' || true
 echo "  negative control: $control_result"
 if [ ${#problems[@]} -gt 0 ]; then
