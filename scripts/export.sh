@@ -32,9 +32,21 @@ git -C "$src" rev-parse -q --verify "$series" >/dev/null ||
 	die "$src has no '$series' branch"
 
 git -C "$src" config "branch.$series.description" "$(cat "$cover")"
+# To:/Cc: headers from maintainers.txt (scripts/recipients.sh keeps it in
+# line with get_maintainer.pl).
+recipients=()
+if [ -f "$TOP/maintainers.txt" ]; then
+	while read -r field addr; do
+		case $field in
+		To:)	recipients+=("--to=$addr") ;;
+		Cc:)	recipients+=("--cc=$addr") ;;
+		*)	die "maintainers.txt: expected 'To: ...' or 'Cc: ...', got '$field $addr'" ;;
+		esac
+	done < "$TOP/maintainers.txt"
+fi
 rm -rf "$out.tmp"
 git -C "$src" -c core.abbrev=12 format-patch -q --cover-letter \
-	--cover-from-description=subject --zero-commit --no-signature \
+	--cover-from-description=subject --zero-commit --no-signature "${recipients[@]}" \
 	--base="$base" -o "$out.tmp" "$base..$series"
 # format-patch dates the cover letter "now"; date it like the last patch.
 date=$(git -C "$src" log -1 --format=%aD "$series")
