@@ -32,17 +32,18 @@ git -C "$src" rev-parse -q --verify "$series" >/dev/null ||
 	die "$src has no '$series' branch"
 
 git -C "$src" config "branch.$series.description" "$(cat "$cover")"
-# To:/Cc: headers from maintainers.txt (scripts/recipients.sh keeps it in
-# line with get_maintainer.pl).
+# To:/Cc: headers from the maintainers.txt next to the cover letter's
+# text, if there is one (scripts/recipients.sh keeps it in line with
+# get_maintainer.pl).
 recipients=()
-if [ -f "$TOP/maintainers.txt" ]; then
+if [ -f "$(dirname "$cover")/maintainers.txt" ]; then
 	while read -r field addr; do
 		case $field in
 		To:)	recipients+=("--to=$addr") ;;
 		Cc:)	recipients+=("--cc=$addr") ;;
 		*)	die "maintainers.txt: expected 'To: ...' or 'Cc: ...', got '$field $addr'" ;;
 		esac
-	done < "$TOP/maintainers.txt"
+	done < "$(dirname "$cover")/maintainers.txt"
 fi
 rm -rf "$out.tmp"
 git -C "$src" -c core.abbrev=12 format-patch -q --cover-letter \
