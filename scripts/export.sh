@@ -52,7 +52,11 @@ git -C "$src" -c core.abbrev=12 format-patch -q --cover-letter \
 # format-patch dates the cover letter "now"; date it like the last patch.
 date=$(git -C "$src" log -1 --format=%aD "$series")
 sed -i "0,/^Date: /s/^Date: .*/Date: $date/" "$out.tmp"/0000-cover-letter.patch
-rm -rf "$out"
-mv "$out.tmp" "$out"
+# Replace only what format-patch writes: $out may hold other series in
+# subdirectories (patches/upstream-7.3-tests).
+mkdir -p "$out"
+rm -f "$out"/0*.patch "$out/series"
+mv "$out.tmp"/0*.patch "$out"/
+rmdir "$out.tmp"
 (cd "$out" && ls 0*.patch) > "$out/series"
 echo "export: $(($(wc -l < "$out/series") - 1)) patches in $out"
