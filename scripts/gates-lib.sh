@@ -78,10 +78,10 @@ gates_decrypt() {	# arch min|cc -> how the config can have decrypted memory
 	case $1-$2 in
 	x86_64-min|powerpc64le-min|riscv64-min)	echo "none" ;;
 	x86_64-cc)		echo "forced (SME/SEV)" ;;
-	arm64-min)		echo "forced (CCA realm, always built)" ;;
+	arm64-min)		echo "forced (CCA, always built)" ;;
 	arm64-cc)		echo "forced (CCA) + restricted pool" ;;
-	s390-min)		echo "forced (protected virt., always built)" ;;
-	s390-cc)		echo "forced (protected virt.), with PCI" ;;
+	s390-min)		echo "forced (s390 PV, always built)" ;;
+	s390-cc)		echo "forced (s390 PV), with PCI" ;;
 	powerpc64le-cc)		echo "forced (secure VM, PPC_SVM)" ;;
 	riscv64-cc)		echo "restricted pool" ;;
 	esac
@@ -213,3 +213,87 @@ gates_row() {	# log row-file
 
 GATES_HEADER="| arch | config | decrypted memory via | patches built | warnings at base | new warnings | at patches | result |
 |---|---|---|---|---|---|---|---|"
+
+# The newer toolchain: a chroot of Debian $GATES_SUITE under $CACHE, made
+# once with debootstrap, for clang (the kernel needs >= 17.0.1, this
+# machine's suite has 14) and sparse.  The machine's own apt sources and
+# package set are never changed; the mirror is the one the machine already
+# uses, read from its apt sources at run time (as fetch-base.sh does).
+GATES_SUITE=${GATES_SUITE:-trixie}
+GATES_ROOT=$CACHE/chroot-$GATES_SUITE
+GATES_PACKAGES=clang,lld,llvm,make,bc,flex,bison,libelf-dev,libssl-dev,ccache,perl,python3,cpio,kmod
+
+gates_mirror() {
+	local m
+	m=$(cat /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null |
+	    grep -E '^(URIs:|deb )' | grep -v security | head -n1 |
+	    sed -E 's/^URIs:[[:space:]]*//; s/^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?//; s/[[:space:]].*//' || true)
+	[ -n "$m" ] || die "cannot find a Debian mirror in the machine's apt sources"
+	echo "$m"
+}
+
+gates_chroot() {
+	[ "$(id -u)" -eq 0 ] || die "the $GATES_SUITE chroot needs root (debootstrap, chroot)"
+	need debootstrap unshare
+	[ -f "$GATES_ROOT/.complete" ] && return 0
+	echo "creating a $GATES_SUITE chroot in $GATES_ROOT (debootstrap, once)"
+	rm -rf "$GATES_ROOT.tmp"
+	debootstrap --variant=minbase --include="$GATES_PACKAGES" \
+		--keyring=/usr/share/keyrings/debian-archive-keyring.gpg \
+		"$GATES_SUITE" "$GATES_ROOT.tmp" "$(gates_mirror)" \
+		> "$CACHE/debootstrap-$GATES_SUITE.log" 2>&1 ||
+		die "debootstrap of $GATES_SUITE failed, see $CACHE/debootstrap-$GATES_SUITE.log"
+	chroot "$GATES_ROOT.tmp" apt-get clean
+	touch "$GATES_ROOT.tmp/.complete"
+	rm -rf "$GATES_ROOT"
+	mv "$GATES_ROOT.tmp" "$GATES_ROOT"
+}
+
+# Run a command in the chroot with $BUILD and the chroot's own ccache dir
+# bind-mounted at the same paths.  The mounts live in a private mount
+# namespace, so they go away with the command whatever happens to it:
+# nothing to unmount, no trap needed.  Callers hold the build lock.
+gates_inroot() {	# command...
+	mkdir -p "$GATES_ROOT$BUILD" "$GATES_ROOT/proc" "$GATES_ROOT/dev" \
+		"$GATES_ROOT/ccache" "$CACHE/ccache-$GATES_SUITE"
+	unshare --mount --propagation private sh -euc '
+		root=$1 build=$2 cc=$3
+		shift 3
+		mount --bind "$build" "$root$build"
+		mount --bind "$cc" "$root/ccache"
+		mount -t proc proc "$root/proc"
+		mount --rbind /dev "$root/dev"
+		exec chroot "$root" env -i PATH=/usr/bin:/bin HOME=/root \
+			CCACHE_DIR=/ccache CCACHE_BASEDIR="$build" CCACHE_NOHASHDIR=true \
+			"$@"' sh "$GATES_ROOT" "$BUILD" "$CACHE/ccache-$GATES_SUITE" "$@"
+}
+
+# sparse for the chroot: 7.2's Makefile runs its checker only if it
+# understands __typeof_unqual__ (scripts/checker-valid.sh), which takes
+# sparse 0.6.5-rc1; only Debian's sid has it.  Its binary needs glibc
+# >= 2.38 (more than this machine's), so it runs in the chroot: download
+# the package with a private apt configuration (sid, download only, like
+# fetch-base.sh) and unpack it to /opt/sparse in the chroot.
+GATES_SPARSE=/opt/sparse/usr/bin/sparse
+
+gates_sparse() {
+	local apt=$CACHE/apt-gates deb
+	[ -x "$GATES_ROOT$GATES_SPARSE" ] && return 0
+	mkdir -p "$apt/lists/partial" "$apt/archives/partial" "$apt/debs"
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(gates_mirror) sid main" \
+		> "$apt/sources.list"
+	local APT=(apt-get -q -o Dir::Etc::SourceList="$apt/sources.list"
+		-o Dir::Etc::SourceParts=/nonexistent -o Dir::State::Lists="$apt/lists"
+		-o Dir::Cache="$apt" -o Dir::Cache::archives="$apt/archives"
+		-o Dir::State::status=/dev/null -o APT::Get::List-Cleanup=0
+		-o APT::Sandbox::User=root)
+	echo "downloading sparse from sid (private apt configuration, download only)"
+	"${APT[@]}" update > /dev/null
+	rm -f "$apt/debs"/sparse_*.deb
+	(cd "$apt/debs" && "${APT[@]}" download sparse > /dev/null)
+	deb=$(ls "$apt/debs"/sparse_*.deb)
+	rm -rf "$GATES_ROOT/opt/sparse"
+	mkdir -p "$GATES_ROOT/opt/sparse"
+	dpkg-deb -x "$deb" "$GATES_ROOT/opt/sparse"
+	[ -x "$GATES_ROOT$GATES_SPARSE" ] || die "no $GATES_SPARSE in $deb"
+}
