@@ -8,9 +8,10 @@ declare -A GROUP=(
 	[kunit]="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm"
 	[docs]="python3-sphinx python3-sphinx-rtd-theme python3-yaml"
 	[guests]="gcc libc6-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm qemu-system-x86 device-tree-compiler"
-	# make check-full: cross compilers for the build matrix, sparse, and
-	# debootstrap for the newer-clang chroot (scripts/clang.sh).
-	[gates]="gcc-aarch64-linux-gnu gcc-s390x-linux-gnu gcc-powerpc64le-linux-gnu gcc-riscv64-linux-gnu sparse debootstrap"
+	# make check-full: cross compilers for the build matrix, and
+	# debootstrap for the chroot with clang and sparse (gates-lib.sh):
+	# this suite's clang and sparse are too old for 7.2.
+	[gates]="gcc-aarch64-linux-gnu gcc-s390x-linux-gnu gcc-powerpc64le-linux-gnu gcc-riscv64-linux-gnu debootstrap"
 )
 
 groups=("$@")
