@@ -14,6 +14,9 @@ gates_src() {
 	if [ ! -d "$GATES_SRC/.git" ]; then
 		mkdir -p "$(dirname "$GATES_SRC")"
 		git clone -q --no-checkout "$tree" "$GATES_SRC" >&2
+		# Detached, or the fetch below may not update the branch that
+		# the clone starts on.
+		git -C "$GATES_SRC" update-ref --no-deref HEAD HEAD
 	fi
 	git -C "$GATES_SRC" fetch -q --force "$tree" +base:refs/heads/base \
 		+series:refs/heads/series >&2
