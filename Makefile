@@ -5,7 +5,7 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: all deps tree check check-full kunit reproduce docs export guests guest-kasan pkvm size clean
+.PHONY: all deps tree check check-full kunit reproduce docs export guests guest-kasan pkvm upstream-7.3 size clean
 
 all: deps tree
 	$(S)/guest-arm64.sh build/tree series series
@@ -48,10 +48,13 @@ pkvm: tree
 	$(S)/pkvm.sh stock base
 	$(S)/pkvm.sh series series
 
-# make check, then the slow gates: every guest on both trees.
+# make check and the slow gates (scripts/check.sh lists them).
 check-full: deps
-	$(S)/check.sh
-	$(MAKE) guests
+	$(S)/deps.sh gates
+	$(S)/check.sh full
+
+upstream-7.3: tree
+	$(S)/upstream-7.3.sh
 
 size: tree
 	$(S)/size.sh
