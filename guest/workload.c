@@ -13,7 +13,7 @@
  *   wl_disk=<block device>	default /dev/vda
  *   wl_pool=<debugfs folder>	the swiotlb pool the devices bounce through,
  *				default the restricted pool's
- *   wl_stream=port:<virtio-serial port name> | dev:<device path> |
+ *   wl_stream=port:<virtio-serial port name> |
  *	       tcp:<ipv4 address>:<port> | none	(default none)
  *   wl_bench=<PCI address>	bind the kernel's DMA map benchmark to this
  *				spare device and run tools/dma's program
@@ -150,8 +150,7 @@ static void check_access_platform(void)
 {
 	const char *root = "/sys/bus/virtio/devices";
 	int blk = 0, console = 0, net = 0, missing = 0;
-	bool want_console = !strncmp(cfg.stream, "port:", 5) ||
-			    !strncmp(cfg.stream, "dev:", 4);
+	bool want_console = !strncmp(cfg.stream, "port:", 5);
 	bool want_net = !strncmp(cfg.stream, "tcp:", 4);
 	DIR *dir = opendir(root);
 	struct dirent *d;
@@ -340,8 +339,6 @@ static int open_stream(char *dev, size_t len)
 	if (!strncmp(cfg.stream, "port:", 5))
 		return open_port(arg, dev, len);
 	snprintf(dev, len, "%s", arg);
-	if (!strncmp(cfg.stream, "dev:", 4))
-		return open(arg, O_RDWR);
 	if (!strncmp(cfg.stream, "tcp:", 4))
 		return connect_tcp(arg);
 	return -1;
@@ -539,7 +536,7 @@ static bool read_settings(void)
 	snprintf(cfg.pool, sizeof(cfg.pool), "%s%s", pool,
 		 pool[strlen(pool) - 1] == '/' ? "" : "/");
 	return !strcmp(cfg.stream, "none") || !strncmp(cfg.stream, "port:", 5) ||
-	       !strncmp(cfg.stream, "dev:", 4) || !strncmp(cfg.stream, "tcp:", 4);
+	       !strncmp(cfg.stream, "tcp:", 4);
 }
 
 static void mount_or_say(const char *type, const char *dir)
