@@ -15,29 +15,18 @@ set -euo pipefail
 . "$(dirname "$0")/guest-lib.sh"
 
 usage="usage: guest-arm64.sh <kernel-tree> <name> [git-ref [fragment...]]"
-QEMU=${QEMU:-qemu-system-aarch64}
-command -v "$QEMU" >/dev/null ||
-	die "QEMU binary '$QEMU' not found (Debian: qemu-system-arm; run scripts/deps.sh guests)"
+guest_qemu qemu-system-aarch64 qemu-system-arm
 need make flock aarch64-linux-gnu-gcc dtc fdtget python3 timeout
 
 ksrc=$(realpath "${1:?$usage}")
 name=${2:?$usage}
 ref=${3:-}
 extra=("${@:4}")
-[ -f "$ksrc/kernel/dma/direct.c" ] || die "$ksrc is not a kernel tree"
 for f in "${extra[@]}"; do
 	[ -f "$f" ] || die "no config fragment $f"
 done
-
+guest_setup arm64 "$name" "$ksrc"
 guest=$TOP/guest
-obj=$BUILD/obj/guest-arm64-$name
-run=$BUILD/run/guest-arm64-$name
-results=$BUILD/results
-log=$results/$name-arm64.log
-ktap=$results/$name-arm64.ktap
-timeout=${GUEST_TIMEOUT:-180}
-mkdir -p "$obj" "$run" "$results"
-rm -f "$log" "$ktap"
 
 # The machine.  QEMU's device tree is dumped with exactly these options,
 # since -smp, -m and the devices all shape it.

@@ -4,6 +4,30 @@
 # scripts/guest-<arch>.sh after common.sh; not run.
 # shellcheck shell=bash
 
+# guest_qemu <default binary> <Debian package>
+# Set QEMU (the caller's environment may name another binary) and stop
+# with a clear message when it is not installed.
+guest_qemu() {
+	QEMU=${QEMU:-$1}
+	command -v "$QEMU" >/dev/null ||
+		die "QEMU binary '$QEMU' not found (Debian: $2; run scripts/deps.sh guests)"
+}
+
+# guest_setup <arch> <name> <kernel-tree>
+# The paths of one guest run (obj, run, results, log, ktap) and its
+# timeout; checks that <kernel-tree> is one and clears old results.
+guest_setup() {
+	[ -f "$3/kernel/dma/direct.c" ] || die "$3 is not a kernel tree"
+	obj=$BUILD/obj/guest-$1-$2
+	run=$BUILD/run/guest-$1-$2
+	results=$BUILD/results
+	log=$results/$2-$1.log
+	ktap=$results/$2-$1.ktap
+	timeout=${GUEST_TIMEOUT:-180}
+	mkdir -p "$obj" "$run" "$results"
+	rm -f "$log" "$ktap"
+}
+
 # guest_kernel <ksrc> <ref> <obj> <image> <fragment>...
 # Build <image> (a make target) from <ref> of <ksrc> (empty: as checked
 # out), with the fragments merged onto allnoconfig.  ARCH and
@@ -42,8 +66,12 @@ guest_initramfs() {
 		done
 	} > "$run/initramfs.list"
 	"$obj/usr/gen_init_cpio" "$run/initramfs.list" > "$run/initramfs.cpio"
-	# A fresh, zeroed disk: a pattern left by an earlier run cannot pass
-	# for data that never reached the device.
+	guest_fresh_disk
+}
+
+# A fresh, zeroed $run/disk.img: a pattern left by an earlier run cannot
+# pass for data that never reached the device.
+guest_fresh_disk() {
 	rm -f "$run/disk.img"
 	truncate -s "${GUEST_DISK:-32M}" "$run/disk.img"
 }

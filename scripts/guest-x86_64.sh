@@ -16,24 +16,13 @@ set -euo pipefail
 . "$(dirname "$0")/guest-lib.sh"
 
 usage="usage: guest-x86_64.sh <kernel-tree> <name> [git-ref]"
-QEMU=${QEMU:-qemu-system-x86_64}
-command -v "$QEMU" >/dev/null ||
-	die "QEMU binary '$QEMU' not found (Debian: qemu-system-x86; run scripts/deps.sh guests)"
+guest_qemu qemu-system-x86_64 qemu-system-x86
 need make flock gcc python3 timeout
 
 ksrc=$(realpath "${1:?$usage}")
 name=${2:?$usage}
 ref=${3:-}
-[ -f "$ksrc/kernel/dma/direct.c" ] || die "$ksrc is not a kernel tree"
-
-obj=$BUILD/obj/guest-x86_64-$name
-run=$BUILD/run/guest-x86_64-$name
-results=$BUILD/results
-log=$results/$name-x86_64.log
-ktap=$results/$name-x86_64.ktap
-timeout=${GUEST_TIMEOUT:-180}
-mkdir -p "$obj" "$run" "$results"
-rm -f "$log" "$ktap"
+guest_setup x86_64 "$name" "$ksrc"
 
 # KVM when we may open it ("-cpu host" can trip over an MSR that the host
 # does not let the guest read, hence -arch-capabilities), TCG otherwise,
@@ -83,8 +72,7 @@ if [ "$status" -eq 125 ]; then
 	echo "guest: $note"
 	mv "$log" "$run/kvm-attempt.log"
 	accel=("${tcg[@]}") kvm_watch= kvm_failed=
-	truncate -s 0 "$run/disk.img"
-	truncate -s "${GUEST_DISK:-32M}" "$run/disk.img"
+	guest_fresh_disk
 	boot
 	echo "guest: $note (first attempt: $run/kvm-attempt.log)" >>"$log"
 fi

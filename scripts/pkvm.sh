@@ -17,9 +17,7 @@ set -euo pipefail
 . "$(dirname "$0")/guest-lib.sh"
 
 usage="usage: pkvm.sh <name> <git-ref>"
-QEMU=${QEMU:-qemu-system-aarch64}
-command -v "$QEMU" >/dev/null ||
-	die "QEMU binary '$QEMU' not found (Debian: qemu-system-arm; run scripts/deps.sh guests)"
+guest_qemu qemu-system-aarch64 qemu-system-arm
 need make flock git tar aarch64-linux-gnu-gcc cpp dtc python3 timeout
 
 name=${1:?$usage}
