@@ -5,7 +5,7 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: all deps tree check check-full kunit reproduce docs export guests guest-kasan pkvm upstream-7.3 size clean
+.PHONY: all deps tree check check-full kunit reproduce mutants docs export guests guest-kasan pkvm upstream-7.3 size clean
 
 all: deps tree
 	$(S)/guest-arm64.sh build/tree series series
@@ -24,6 +24,10 @@ kunit: tree
 
 reproduce: tree
 	$(S)/check.sh apply reproduce
+
+# Break each predicate and call site in turn; the suite must notice.
+mutants: tree
+	$(S)/mutants.sh
 
 docs: tree
 	$(S)/docs.sh

@@ -39,3 +39,9 @@ restore_ref() {
 	_ref_tree=
 	trap - EXIT
 }
+
+# The kernel's own complaints in a console log, one per line: a run that
+# passes its tests while the kernel logs one of these has not passed.
+kernel_splats() {	# console-log
+	grep -E '(BUG:|WARNING:|Oops|Unable to handle|Kernel panic|UBSAN:|KASAN:|kernel BUG)' "$1" || true
+}

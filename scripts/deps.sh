@@ -4,7 +4,7 @@
 set -euo pipefail
 
 declare -A GROUP=(
-	[base]="git make gcc bc flex bison libelf-dev libssl-dev xz-utils ccache python3 rsync cpio kmod"
+	[base]="git make gcc bc flex bison libelf-dev libssl-dev xz-utils ccache python3 python3-ply python3-git rsync cpio kmod"
 	[kunit]="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm"
 	[docs]="python3-sphinx python3-sphinx-rtd-theme python3-yaml"
 	[guests]="gcc libc6-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm qemu-system-x86 device-tree-compiler"

@@ -4,22 +4,25 @@
 # letter's text comes from cover-letter.txt; re-exporting an unchanged
 # tree gives byte-identical files.
 #
-# Usage: scripts/export.sh [-b base] [-s series] [-c cover] [tree] [outdir]
+# Usage: scripts/export.sh [-b base] [-s series] [-c cover] [-p prefix] [tree] [outdir]
 #   -b/-s  the refs that delimit the series (default: base, series)
 #   -c     the cover letter's text (default: cover-letter.txt)
+#   -p     the subject prefix (default: "PATCH 7.2.y", the stable tree
+#          the series is for)
 # e.g. the 7.3 port of the tests:
-#   scripts/export.sh -b base-7.3 -s tests-7.3 -c tests/upstream-7.3/cover-letter.txt \
+#   scripts/export.sh -b base-7.3 -s tests-7.3 -c tests/upstream-7.3/cover-letter.txt -p PATCH \
 #	build/tree-7.3 patches/upstream-7.3-tests
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-base=base series=series cover=$TOP/cover-letter.txt
-while getopts b:s:c: opt; do
+base=base series=series cover=$TOP/cover-letter.txt prefix="PATCH 7.2.y"
+while getopts b:s:c:p: opt; do
 	case $opt in
 	b) base=$OPTARG ;;
 	s) series=$OPTARG ;;
 	c) cover=$OPTARG ;;
-	*) die "usage: export.sh [-b base] [-s series] [-c cover] [tree] [outdir]" ;;
+	p) prefix=$OPTARG ;;
+	*) die "usage: export.sh [-b base] [-s series] [-c cover] [-p prefix] [tree] [outdir]" ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -48,6 +51,7 @@ fi
 rm -rf "$out.tmp"
 git -C "$src" -c core.abbrev=12 format-patch -q --cover-letter \
 	--cover-from-description=subject --zero-commit --no-signature "${recipients[@]}" \
+	--subject-prefix="$prefix" \
 	--base="$base" -o "$out.tmp" "$base..$series"
 # format-patch dates the cover letter "now"; date it like the last patch.
 date=$(git -C "$src" log -1 --format=%aD "$series")

@@ -1,8 +1,9 @@
 #!/bin/bash
 # Recipients of the series according to the kernel's own
 # scripts/get_maintainer.pl, run on the patches in patches/: maintainers
-# as "To:" lines, reviewers and lists as "Cc:" lines.  export.sh turns
-# maintainers.txt into the To:/Cc: headers of every mail.
+# as "To:" lines, reviewers and lists as "Cc:" lines, followed by the
+# hand-kept recipients-extra.txt.  export.sh turns maintainers.txt into
+# the To:/Cc: headers of every mail.
 #
 # Usage: scripts/recipients.sh           print the lines
 #        scripts/recipients.sh --check   fail if maintainers.txt differs
@@ -21,12 +22,18 @@ done
 # --no-git: the recipients come from MAINTAINERS only (the base tree has
 # no history to mine); --no-fixes: it would look up the Fixes: commits in
 # that missing history.
+# recipients-extra.txt adds who get_maintainer.pl cannot know about (the
+# stable list, linux-coco, KUnit, the authors of the upstream fixes).
 list() {
-	(cd "$tree" && ./scripts/get_maintainer.pl --no-git --no-git-fallback \
-		--no-fixes "${patches[@]}") |
-	awk '/\(maintainer:/ { sub(/ \(.*$/, ""); print "To: " $0; next }
-	     { sub(/ \(.*$/, ""); cc[n++] = "Cc: " $0 }
-	     END { for (i = 0; i < n; i++) print cc[i] }'
+	{
+		(cd "$tree" && ./scripts/get_maintainer.pl --no-git --no-git-fallback \
+			--no-fixes "${patches[@]}") |
+		awk '/\(maintainer:/ { sub(/ \(.*$/, ""); print "To: " $0; next }
+		     { sub(/ \(.*$/, ""); print "Cc: " $0 }'
+		grep -v -e '^#' -e '^$' "$TOP/recipients-extra.txt"
+	} | awk '/^To: / { to[n++] = $0; next } { cc[m++] = $0 }
+		 END { for (i = 0; i < n; i++) print to[i]
+		       for (i = 0; i < m; i++) print cc[i] }' | awk '!seen[$0]++'
 }
 
 if [ "${1:-}" = --check ]; then

@@ -2,7 +2,8 @@
 # Size of kernel/dma/direct.o, base tree vs series, with
 # scripts/bloat-o-meter, for minimal configs with and without a way to
 # have decrypted memory.  Prints a markdown table; fails if a config that
-# cannot have decrypted memory grows.
+# cannot have decrypted memory grows, or if the KUnit suite's patch
+# changes a single byte of direct.o in a config without the suite.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -22,6 +23,9 @@ object() {	# obj ref -> path of direct.o built from ref
 	ARCH=$arch CROSS_COMPILE=$cross kmake -C "$tree" O="$1" olddefconfig kernel/dma/direct.o
 	cp "$1/kernel/dma/direct.o" "$1/direct-$2.o"
 }
+
+suite=$(git -C "$tree" log --format=%H --grep='^dma-direct: add a KUnit suite for memory encryption$' base..series)
+[ -n "$suite" ] || die "no KUnit suite commit on the series branch of $tree"
 
 trap 'git -C "$tree" checkout -q series' EXIT
 {
@@ -44,6 +48,14 @@ for c in "${configs[@]}"; do
 	done
 	object "$obj" base
 	object "$obj" series
+	object "$obj" "$suite~1"
+	object "$obj" "$suite"
+	grep -q '^CONFIG_DMA_DIRECT_KUNIT_TEST=y' "$obj/.config" &&
+		die "$name: the size configs must not build the KUnit suite"
+	if ! cmp "$obj/direct-$suite~1.o" "$obj/direct-$suite.o"; then
+		echo "size: $name: the KUnit suite's patch changes direct.o without the suite" >&2
+		rc=1
+	fi
 	"$tree/scripts/bloat-o-meter" "$obj/direct-base.o" "$obj/direct-series.o" \
 		> "$obj/bloat.txt"
 	total=$(sed -nE 's/^Total: Before=([0-9]+), After=([0-9]+), chg (.*)$/\1 \2 \3/p' "$obj/bloat.txt")
