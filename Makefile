@@ -5,10 +5,29 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: all deps tree check check-full kunit reproduce mutants docs export guests guest-kasan pkvm upstream-7.3 size clean
+.PHONY: all help deps tree check check-full kunit reproduce mutants docs export guests guest-kasan pkvm upstream-7.3 size clean
 
 all: deps tree
 	$(S)/guest-arm64.sh build/tree series series
+
+help:
+	@echo "make             apply the series and boot an arm64 guest that uses it"
+	@echo "make check       the CI gate: one line per gate, then N passed, N failed"
+	@echo "make check-full  make check and the slow gates (guests, pKVM, 7.3, matrix, sparse, clang)"
+	@echo "make deps        install the Debian packages the harness needs"
+	@echo "make tree        build/tree: the base with the series applied"
+	@echo "make kunit       the KUnit suite on the series"
+	@echo "make reproduce   the suite without the fixes: must fail exactly tests/stock-failures.txt"
+	@echo "make mutants     break each predicate and call site in turn: the suite must notice"
+	@echo "make docs        the core-api page with Sphinx, warnings against the base tree"
+	@echo "make size        bloat-o-meter table for direct.o, base against series"
+	@echo "make guests      both guests on both trees, then the DMA map benchmark table"
+	@echo "make guest-kasan the arm64 guest with generic KASAN"
+	@echo "make pkvm        the workload in a pKVM protected VM, stock and series"
+	@echo "make upstream-7.3  the KUnit port on Linux 7.3-rc7 (v1 suite)"
+	@echo "make export      patches/ from the development tree build/linux (or TREE=...)"
+	@echo "make clean       remove build/ (the download and ccache cache stays)"
+	@echo "KSRC=/path/to/linux uses your own base tree (read only)"
 
 deps:
 	$(S)/deps.sh base kunit docs guests

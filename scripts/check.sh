@@ -12,10 +12,19 @@ results=$BUILD/results
 mkdir -p "$results"
 passed=0 failed=0
 
+# Runs a gate with its output in build/results/gate-<name>.log; a gate
+# that takes long (a kernel build, a kunit.py run) says so once a minute.
 gate() {	# name command...
-	local name=$1 start=$SECONDS
+	local name=$1 start=$SECONDS pid status=0
 	shift
-	if "$@" > "$results/gate-$name.log" 2>&1; then
+	"$@" > "$results/gate-$name.log" 2>&1 &
+	pid=$!
+	while ! wait_for "$pid" 60; do
+		printf '      ... %s running for %d min (%s)\n' "$name" \
+			$(((SECONDS - start) / 60)) "$(tail -n 1 "$results/gate-$name.log" | cut -c1-60)"
+	done
+	wait "$pid" || status=$?
+	if [ "$status" -eq 0 ]; then
 		passed=$((passed + 1))
 		printf 'PASS  %-12s (%ds)\n' "$name" $((SECONDS - start))
 	else
@@ -24,6 +33,15 @@ gate() {	# name command...
 			"$results/gate-$name.log"
 		tail -n 5 "$results/gate-$name.log" | sed 's/^/      /'
 	fi
+}
+
+wait_for() {	# pid seconds: true once pid has ended, false after seconds
+	local i
+	for ((i = 0; i < $2; i++)); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 1
+	done
+	! kill -0 "$1" 2>/dev/null
 }
 
 # patches/ must be exactly what the tree holds (its subdirectories are
