@@ -5,7 +5,7 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: all help deps tree check check-full kunit reproduce mutants docs export guests guest-kasan pkvm upstream-7.3 size clean
+.PHONY: all help deps tree check check-full kunit reproduce mutants realm docs export guests guest-kasan pkvm upstream-7.3 size clean
 
 all: deps tree
 	$(S)/guest-arm64.sh build/tree series series
@@ -24,6 +24,7 @@ help:
 	@echo "make guests      both guests on both trees, then the DMA map benchmark table"
 	@echo "make guest-kasan the arm64 guest with generic KASAN"
 	@echo "make pkvm        the workload in a pKVM protected VM, stock and series"
+	@echo "make realm       both trees as realm guests on an emulated RSI (realm/)"
 	@echo "make upstream-7.3  the KUnit port on Linux 7.3-rc7 (v1 suite)"
 	@echo "make export      patches/ from the development tree build/linux (or TREE=...)"
 	@echo "make clean       remove build/ (the download and ccache cache stays)"
@@ -64,6 +65,11 @@ guests: tree
 # The arm64 guest again with generic KASAN (a measurement: slow under TCG).
 guest-kasan: tree
 	GUEST_TIMEOUT=900 $(S)/guest-arm64.sh build/tree series-kasan series guest/kasan.config
+
+# The arm64 guest of both trees as a realm guest on an emulated RSI: our
+# own EL2 firmware (realm/) answers the kernel's RSI calls.
+realm: tree
+	$(S)/realm-trees.sh
 
 # The workload in a pKVM protected VM, run by our own VMM (vmm/) on a
 # pKVM host under QEMU TCG.

@@ -46,13 +46,14 @@ wait_for() {	# pid seconds: true once pid has ended, false after seconds
 
 # patches/ must be exactly what the tree holds (its subdirectories are
 # other series, exported on their own).
-roundtrip() {
+roundtrip() {	# [patches-dir]
+	local want=${1:-$TOP/patches} f
 	rm -rf "$BUILD/roundtrip"
 	"$TOP/scripts/export.sh" "$tree" "$BUILD/roundtrip" &&
-	diff <(cd "$TOP/patches" && find . -maxdepth 1 -type f | sort) \
+	diff <(cd "$want" && find . -maxdepth 1 -type f | sort) \
 	     <(cd "$BUILD/roundtrip" && find . -maxdepth 1 -type f | sort) &&
 	for f in "$BUILD"/roundtrip/*; do
-		cmp "$f" "$TOP/patches/${f##*/}" || return 1
+		cmp "$f" "$want/${f##*/}" || return 1
 	done
 }
 
@@ -149,8 +150,8 @@ bench() {
 	cat "$results/dma-bench.md"
 }
 
-check=(apply roundtrip checkpatch kerneldoc kunit kunit-cma bisect reproduce selftest
-       docs size guest guest-kasan)
+check=(apply roundtrip checkpatch kerneldoc kunit kunit-cma bisect reproduce docs size
+       hotpath guest guest-kasan realm selftest)
 full=("${check[@]}" guest-stock guest-x86_64-stock guest-x86_64 bench pkvm-stock pkvm
       upstream-7.3 matrix sparse clang recipients)
 
@@ -168,13 +169,18 @@ main() {
 		kunit-cma)	gate kunit-cma "$TOP/scripts/kunit.sh" series cma ;;
 		bisect)		gate bisect bisect ;;
 		reproduce)	gate reproduce reproduce ;;
-		# Seeded defects for the gates above (scripts/selftest.sh).
+		# Seeded defects for the gates above (scripts/selftest.sh); it
+		# reads their results, so it runs last.
 		selftest)	gate selftest "$TOP/scripts/selftest.sh" ;;
 		docs)		gate docs docs ;;
 		size)		gate size "$TOP/scripts/size.sh" ;;
+		# Reads the objects of the size gate.
+		hotpath)	gate hotpath "$TOP/scripts/hotpath.sh" ;;
 		guest)		gate guest-arm64 "$TOP/scripts/guest-arm64.sh" "$tree" series series ;;
 		guest-kasan)	gate guest-kasan env GUEST_TIMEOUT=900 "$TOP/scripts/guest-arm64.sh" \
 					"$tree" series-kasan series "$TOP/guest/kasan.config" ;;
+		# Both trees as realm guests on an emulated RSI (realm/).
+		realm)		gate realm "$TOP/scripts/realm-trees.sh" ;;
 		# make check-full only.  The stock guests must pass too: their
 		# force_dma_unencrypted() is false and their pool encodings are
 		# equal, so a failure there is a harness problem.
@@ -200,5 +206,11 @@ main() {
 	[ "$failed" -eq 0 ]
 }
 
-# scripts/selftest.sh sources this file for the gate functions.
-[ "${BASH_SOURCE[0]}" != "$0" ] || main "$@"
+# scripts/selftest.sh sources this file for the gate functions.  The exit
+# inside the compound command keeps bash from reading this file any
+# further once the gates have run: an edit to it during a long run then
+# cannot feed the running shell a half-read line.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	main "$@"
+	exit
+fi

@@ -6,7 +6,7 @@
 # steps it shares with the other guests are in guest-lib.sh.
 #
 # Usage: scripts/pkvm.sh <name> <git-ref>
-#   Builds <git-ref> of build/tree (exported once to build/src/<git-ref>).
+#   Builds <git-ref> of build/tree, checked out in build/src/pkvm.
 # Leaves build/results/pkvm-<name>.log (host console, with the VMM's
 # lines), pkvm-<name>-guest.log (guest console) and pkvm-<name>.ktap.
 # Exits non-zero on a VMM error or fault, a guest panic, a timeout
@@ -26,7 +26,7 @@ tree=$BUILD/tree
 git -C "$tree" rev-parse -q --verify "$ref^{commit}" >/dev/null ||
 	die "$ref is not a commit of $tree (run scripts/tree.sh)"
 
-src=$BUILD/src/$ref
+src=$BUILD/src/pkvm
 obj=$BUILD/obj/pkvm-$name
 run=$BUILD/run/pkvm-$name
 results=$BUILD/results
@@ -43,16 +43,16 @@ mkdir -p "$obj" "$run" "$results"
 rm -f "$log" "$glog" "$ktap"
 
 # --- kernel: one Image is both the pKVM host and the protected guest ----
-# A private copy of the ref: build/tree's checkout belongs to whoever
-# else is building, and a copy cannot change under a long build.
+# A private clone: build/tree's checkout belongs to whoever else is
+# building.  Every ref is checked out in the same clone, because ccache
+# hashes the compiler's command line, which names the source path: built
+# from one path, the second tree hits the cache for every file the series
+# does not change (from two paths it missed every one).
 commit=$(git -C "$tree" rev-parse "$ref^{commit}")
-if [ "$(cat "$src.commit" 2>/dev/null)" != "$commit" ]; then
-	echo "pkvm: exporting $ref ($commit) to $src"
-	rm -rf "$src" "$src.commit"
-	mkdir -p "$src"
-	git -C "$tree" archive "$commit" | tar -x -C "$src"
-	echo "$commit" > "$src.commit"
-fi
+[ -d "$src/.git" ] || git clone -q --no-checkout "$tree" "$src"
+git -C "$src" fetch -q --force "$tree" "$commit"
+git -C "$src" checkout -q --detach --force "$commit"
+echo "pkvm: $ref ($commit) checked out in $src"
 
 export ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
 guest_kernel "$src" "" "$obj" Image "$TOP/guest/arm64-rpool.config" "$TOP/guest/pkvm.config"

@@ -27,6 +27,13 @@ expect() {	# name seeded-defect pass-command... -- fail-command...
 	fi
 }
 
+# roundtrip: patches/ no longer matches what the tree exports.
+mkdir -p "$scratch/edited"
+cp "$TOP"/patches/0*.patch "$TOP/patches/series" "$scratch/edited/"
+sed -i '0,/^dma-direct decides/s//dma-direct also decides/' "$scratch"/edited/0001-*.patch
+expect roundtrip "a patch edited by hand, not exported" \
+	roundtrip "$TOP/patches" -- roundtrip "$scratch/edited"
+
 # checkpatch: an over-long line in a commit message, and trailing
 # whitespace on an added line of code.
 mkdir -p "$scratch/long" "$scratch/space"
@@ -78,6 +85,65 @@ if [ -s "$ktap" ]; then
 		same_failures "$scratch/stock-failures.txt" "$scratch/reproduce.ktap"
 else
 	echo "reproduce   no results of the reproduce gate in $results: run it first"
+	bad=1
+fi
+
+# guest verdict: a kernel WARNING, and a failing KTAP case, in the console
+# of an arm64 guest run that passed.
+. "$TOP/scripts/guest-lib.sh"
+guest_judge() {	# console-log: guest-lib.sh's verdict on a copy of a run
+	local log=$1 ktap=$scratch/guest.ktap run=$scratch/guest-run
+	local status=0 timeout=180 build_time=0 boot_time=0
+	guest_verdict selftest "$tree"
+}
+console=$results/series-arm64.log
+if [ -s "$console" ] && [ -f "$BUILD/run/guest-arm64-series/stream.txt" ]; then
+	mkdir -p "$scratch/guest-run"
+	cp "$BUILD/run/guest-arm64-series/stream.txt" "$scratch/guest-run/"
+	cp "$console" "$scratch/guest.log"
+	{ cat "$console"; echo "[    3.141592] WARNING: CPU: 1 PID: 1 at kernel/dma/direct.c:330 dma_direct_alloc+0x2c/0x3a0"; } \
+		> "$scratch/guest-warn.log"
+	sed '0,/^ok 1 /s//not ok 1 /' "$console" > "$scratch/guest-notok.log"
+	expect guest "a kernel WARNING in a passing guest's log" \
+		guest_judge "$scratch/guest.log" -- guest_judge "$scratch/guest-warn.log"
+	expect guest "a guest KTAP case 'not ok'" \
+		guest_judge "$scratch/guest.log" -- guest_judge "$scratch/guest-notok.log"
+else
+	echo "guest       no arm64 guest run in $results: run the guest gate first"
+	bad=1
+fi
+
+# realm: the series converts pool memory, and stock no longer shows S1
+# (the negative control), in copies of the two realm runs.
+if [ -s "$results/realm-stock.log" ] && [ -s "$results/realm-series.log" ]; then
+	sed -E 's/(requests for the same RIPAS: )[0-9]+ EMPTY/\18 EMPTY/' \
+		"$results/realm-series.log" > "$scratch/realm-series.log"
+	sed -E 's/(requests for the same RIPAS: )[0-9]+ EMPTY/\10 EMPTY/' \
+		"$results/realm-stock.log" > "$scratch/realm-stock.log"
+	expect realm "the series decrypts pool granules again" \
+		"$TOP/scripts/realm-trees.sh" --judge series "$results/realm-series.log" -- \
+		"$TOP/scripts/realm-trees.sh" --judge series "$scratch/realm-series.log"
+	expect realm "stock stops showing S1 (negative control)" \
+		"$TOP/scripts/realm-trees.sh" --judge stock "$results/realm-stock.log" -- \
+		"$TOP/scripts/realm-trees.sh" --judge stock "$scratch/realm-stock.log"
+else
+	echo "realm       no realm runs in $results: run the realm gate first"
+	bad=1
+fi
+
+# hotpath: one instruction of a streaming function changes (in the
+# series' disassembly, so no build is needed).
+obj=$BUILD/obj/size-arm64-pool
+if [ -f "$obj/direct-series.o" ]; then
+	aarch64-linux-gnu-objdump -d -r --no-show-raw-insn "$obj/direct-base.o" > "$scratch/base.dis"
+	aarch64-linux-gnu-objdump -d -r --no-show-raw-insn "$obj/direct-series.o" > "$scratch/series.dis"
+	awk '/<dma_direct_map_sg>:$/ { f = 1 } f && !done && /\tldr\t/ { sub(/\tldr\t/, "\tldrb\t"); done = 1 } { print }' \
+		"$scratch/series.dis" > "$scratch/seeded.dis"
+	expect hotpath "one instruction of dma_direct_map_sg()" \
+		python3 "$TOP/scripts/hotpath.py" --disasm "$scratch/base.dis" "$scratch/series.dis" -- \
+		python3 "$TOP/scripts/hotpath.py" --disasm "$scratch/base.dis" "$scratch/seeded.dis"
+else
+	echo "hotpath     no objects of the size gate in $obj: run it first"
 	bad=1
 fi
 

@@ -18,10 +18,14 @@ configs=(
 	"arm64-pool|arm64|aarch64-linux-gnu-|allnoconfig|CONFIG_DMA_RESTRICTED_POOL=y|yes"
 )
 
-object() {	# obj ref -> path of direct.o built from ref
+# Also keeps mapping.o, for scripts/hotpath.sh: the streaming path's
+# single-mapping half is inlined there from direct.h.
+object() {	# obj ref -> $obj/direct-<ref>.o and mapping-<ref>.o built from ref
 	git -C "$tree" checkout -q "$2"
-	ARCH=$arch CROSS_COMPILE=$cross kmake -C "$tree" O="$1" olddefconfig kernel/dma/direct.o
+	ARCH=$arch CROSS_COMPILE=$cross kmake -C "$tree" O="$1" olddefconfig \
+		kernel/dma/direct.o kernel/dma/mapping.o
 	cp "$1/kernel/dma/direct.o" "$1/direct-$2.o"
+	cp "$1/kernel/dma/mapping.o" "$1/mapping-$2.o"
 }
 
 suite=$(git -C "$tree" log --format=%H --grep='^dma-direct: add a KUnit suite for memory encryption$' base..series)

@@ -1,0 +1,73 @@
+#!/bin/bash
+# The arm64 guest kernel of the stock tree and of the series, each booted
+# as a realm guest on an emulated RSI (scripts/realm.sh), compared by what
+# the firmware saw the kernel do to the restricted pool's granules.
+#
+# swiotlb makes the whole pool EMPTY (shared) once, when it attaches it.
+# Every later request to make pool granules EMPTY again is dma-direct
+# decrypting pool memory a second time (S1), and every change of pool
+# granules back to RAM is dma-direct encrypting pool memory that swiotlb
+# still uses (S2).  The series must do neither; the stock tree must show
+# S1, or this run proves nothing (a negative control).  S2 needs coherent
+# pool memory to be freed, which this workload does not do yet.
+#
+# Writes build/results/realm-{stock,series}.{log,ktap} and realm.md.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+tree=$BUILD/tree
+results=$BUILD/results
+out=$results/realm.md
+mkdir -p "$results"
+
+# pool_counts <log>: "<requests to make EMPTY granules EMPTY> <changes to RAM>"
+# from the firmware's line for the restricted pool.
+pool_counts() {
+	sed -nE 's/^rsi: restricted-dma-pool [^:]*: RIPAS changes [0-9]+ to EMPTY, ([0-9]+) to RAM; requests for the same RIPAS: ([0-9]+) EMPTY, .*/\2 \1/p' "$1" |
+		head -n 1
+}
+
+# judge <name> <log>: the table row; fails if the tree does not behave as
+# it must (series: no pool conversion; stock: S1 shows).
+judge() {
+	local name=$1 log=$2 counts again to_ram verdict=ok
+	counts=$(pool_counts "$log")
+	[ -n "$counts" ] || { echo "realm: no restricted pool counters in $log" >&2; return 1; }
+	read -r again to_ram <<< "$counts"
+	case $name in
+	series)	[ "$again" -eq 0 ] && [ "$to_ram" -eq 0 ] ||
+			verdict="FAIL: the series converted pool memory" ;;
+	stock)	[ "$again" -gt 0 ] ||
+			verdict="FAIL: stock 7.2 did not decrypt pool memory again (S1 not shown)" ;;
+	esac
+	echo "| $name | $again | $to_ram | $(grep -cE '^ok [0-9]+ ' "$log") of $(sed -nE 's/^1\.\.([0-9]+)$/\1/p' "$log" | head -n 1) ok | $verdict |"
+	[ "$verdict" = ok ]
+}
+
+# Only judge logs (for scripts/selftest.sh): realm-trees.sh --judge <name> <log>
+if [ "${1:-}" = --judge ]; then
+	judge "$2" "$3"
+	exit
+fi
+
+rc=0
+rows=()
+for t in stock:base series:series; do
+	name=${t%%:*} ref=${t#*:}
+	# Builds the guest kernel and initramfs (and boots them as a plain
+	# guest, which must pass too).
+	"$TOP/scripts/guest-arm64.sh" "$tree" "$name" "$ref" > "$results/realm-$name-build.log" 2>&1 ||
+		die "the $name arm64 guest failed: see $results/realm-$name-build.log"
+	REALM_NAME=$name "$TOP/scripts/realm.sh" \
+		"$BUILD/obj/guest-arm64-$name/arch/arm64/boot/Image" \
+		"$BUILD/run/guest-arm64-$name/initramfs.cpio" || rc=1
+	row=$(judge "$name" "$results/realm-$name.log") || rc=1
+	rows+=("$row")
+done
+{
+	echo "| tree | pool granules made EMPTY again (S1) | pool granules back to RAM (S2) | workload | verdict |"
+	echo "|---|---|---|---|---|"
+	printf '%s\n' "${rows[@]}"
+} > "$out"
+cat "$out"
+exit $rc
