@@ -11,7 +11,7 @@
 # decrypted memory must not grow.
 #
 # Writes build/results/matrix.md and build/results/size-matrix.md, and
-# checks that cover-letter.txt quotes the size rows (size-cover.txt).
+# size-cover.txt, the rows in the cover letter's layout.
 # Usage: scripts/matrix.sh [arch...]   (default: all five)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -76,13 +76,8 @@ for arch in "${arches[@]}"; do
 		fi
 	done
 done
-# The cover letter quotes the table: it must hold these very rows.
-while IFS= read -r row; do
-	grep -qxF -- "$row" "$TOP/cover-letter.txt" || {
-		echo "cover-letter.txt lacks the size row: $row"
-		rc=1
-	}
-done < "$cover"
+# The cover letter quotes scripts/size.sh's table (which checks it);
+# these rows are the wider view, kept in $cover for docs/gates.md.
 echo
 cat "$out"
 echo

@@ -10,12 +10,13 @@ set -euo pipefail
 tree=$BUILD/tree
 out=$BUILD/results/size.md
 
-# name arch cross-prefix base-target fragment can-decrypt
+# name arch cross-prefix base-target fragment can-decrypt cover-label
+# (the cover letter quotes each row as "<label> <how> <base> <series>")
 configs=(
-	"x86_64-tiny|x86_64||tinyconfig||no"
-	"x86_64-sev|x86_64||tinyconfig|CONFIG_ACPI=y CONFIG_EFI=y CONFIG_EFI_STUB=y CONFIG_AMD_MEM_ENCRYPT=y|yes"
-	"arm64-allno|arm64|aarch64-linux-gnu-|allnoconfig||yes"
-	"arm64-pool|arm64|aarch64-linux-gnu-|allnoconfig|CONFIG_DMA_RESTRICTED_POOL=y|yes"
+	"x86_64-tiny|x86_64||tinyconfig||no|x86_64 tinyconfig"
+	"x86_64-sev|x86_64||tinyconfig|CONFIG_ACPI=y CONFIG_EFI=y CONFIG_EFI_STUB=y CONFIG_AMD_MEM_ENCRYPT=y|yes|x86_64 tinyconfig + AMD_MEM_ENCRYPT"
+	"arm64-allno|arm64|aarch64-linux-gnu-|allnoconfig||yes|arm64 allnoconfig"
+	"arm64-pool|arm64|aarch64-linux-gnu-|allnoconfig|CONFIG_DMA_RESTRICTED_POOL=y|yes|arm64 allnoconfig + DMA_RESTRICTED_POOL"
 )
 
 # Also keeps mapping.o, for scripts/hotpath.sh: the streaming path's
@@ -38,7 +39,7 @@ echo "|---|---|---|---|---|"
 } > "$out"
 rc=0
 for c in "${configs[@]}"; do
-	IFS='|' read -r name arch cross target fragment can <<< "$c"
+	IFS='|' read -r name arch cross target fragment can label <<< "$c"
 	obj=$BUILD/obj/size-$name
 	mkdir -p "$obj"
 	ARCH=$arch CROSS_COMPILE=$cross kmake -C "$tree" O="$obj" "$target" >/dev/null
@@ -65,6 +66,11 @@ for c in "${configs[@]}"; do
 	total=$(sed -nE 's/^Total: Before=([0-9]+), After=([0-9]+), chg (.*)$/\1 \2 \3/p' "$obj/bloat.txt")
 	read -r before after chg <<< "$total"
 	echo "| $name | $can | $before | $after | $chg |" >> "$out"
+	# The cover letter must quote what was measured.
+	grep -qE "^  ${label//+/\\+} +.* $before +$after\$" "$TOP/cover-letter.txt" || {
+		echo "size: cover-letter.txt lacks the row \"$label ... $before $after\"" >&2
+		rc=1
+	}
 	if [ "$can" = no ] && [ "$after" -gt "$before" ]; then
 		echo "size: $name grew although it cannot have decrypted memory" >&2
 		rc=1
