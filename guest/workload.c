@@ -17,6 +17,9 @@
  *	       tcp:<ipv4 address>:<port> | none	(default none)
  *   wl_bench=<PCI address>	bind the kernel's DMA map benchmark to this
  *				spare device and run tools/dma's program
+ *   wl_churn=<cycles>		unbind and rebind the disk's virtio device
+ *				this many times, each followed by a verified
+ *				disk pass (default 0: no churn case)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -59,6 +62,7 @@ static struct {
 	char pool[200];		/* with a trailing slash */
 	const char *stream;
 	const char *bench;
+	int churn;
 } cfg;
 
 static int case_nr;
@@ -184,7 +188,8 @@ static void check_access_platform(void)
 }
 
 /* Write the whole disk from @seed, read it back and compare every byte. */
-static void check_disk(const char *name, int flags, uint64_t seed)
+/* One verified pass over the whole disk; diagnostics go to the console. */
+static bool disk_pass(const char *name, int flags, uint64_t seed)
 {
 	uint64_t size = 0, off = 0, written = 0, checked = 0, bad = 0, first = 0;
 	const char *failed = NULL;
@@ -195,8 +200,7 @@ static void check_disk(const char *name, int flags, uint64_t seed)
 	if (posix_memalign((void **)&buf, 4096, CHUNK) ||
 	    posix_memalign((void **)&want, 4096, CHUNK)) {
 		diag("%s: out of memory", name);
-		result(false, name);
-		return;
+		return false;
 	}
 	fd = open(cfg.disk, O_RDWR | flags);
 	if (fd < 0 || ioctl(fd, BLKGETSIZE64, &size) || !size || size % CHUNK) {
@@ -256,7 +260,58 @@ static void check_disk(const char *name, int flags, uint64_t seed)
 	if (failed)
 		diag("%s: %s failed at byte %llu: %s", name, failed,
 		     (unsigned long long)off, strerror(errno));
-	result(!failed && !bad && size && checked == size, name);
+	return !failed && !bad && size && checked == size;
+}
+
+static void check_disk(const char *name, int flags, uint64_t seed)
+{
+	result(disk_pass(name, flags, seed), name);
+}
+
+/*
+ * Unbinding the disk's virtio device frees its coherent memory (the
+ * virtqueues) and binding it again allocates that memory anew, from the
+ * restricted pool when the device has one: the free and allocation paths
+ * of dma-direct that a boot alone runs once.  Each cycle ends with a
+ * verified disk pass, with a seed of its own so that old data cannot pass.
+ */
+static void check_churn(void)
+{
+	const char *drv = "/sys/bus/virtio/drivers/virtio_blk/";
+	char path[300], link[300], *dev;
+	bool ok = true;
+	int i, tries, done = 0;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/block/%s/device", strrchr(cfg.disk, '/') + 1);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0) {
+		diag("device_churn: cannot read %s: %s", path, strerror(errno));
+		result(false, "device_churn");
+		return;
+	}
+	link[n] = 0;
+	dev = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
+
+	for (i = 0; i < cfg.churn && ok; i++) {
+		snprintf(path, sizeof(path), "%sunbind", drv);
+		ok = !write_file(path, dev);
+		snprintf(path, sizeof(path), "%sbind", drv);
+		ok = ok && !write_file(path, dev);
+		/* devtmpfs brings the node back once the disk is probed */
+		for (tries = 0; ok && access(cfg.disk, F_OK) && tries < 1000; tries++)
+			usleep(10000);
+		if (!ok || access(cfg.disk, F_OK)) {
+			diag("device_churn: cycle %d: %s did not come back", i + 1, dev);
+			ok = false;
+			break;
+		}
+		ok = disk_pass("device_churn", i % 2 ? O_DIRECT : 0, 0xc0ffee00ULL + i);
+		done += ok;
+	}
+	diag("device_churn: %d of %d unbind/bind cycles of %s verified", done,
+	     cfg.churn, dev);
+	result(ok, "device_churn");
 }
 
 /*
@@ -533,6 +588,7 @@ static bool read_settings(void)
 	cfg.disk = setting("wl_disk", "/dev/vda");
 	cfg.stream = setting("wl_stream", "none");
 	cfg.bench = setting("wl_bench", NULL);
+	cfg.churn = atoi(setting("wl_churn", "0"));
 	snprintf(cfg.pool, sizeof(cfg.pool), "%s%s", pool,
 		 pool[strlen(pool) - 1] == '/' ? "" : "/");
 	return !strcmp(cfg.stream, "none") || !strncmp(cfg.stream, "port:", 5) ||
@@ -556,7 +612,7 @@ int main(void)
 	stream_case = !strncmp(cfg.stream, "tcp:", 4) ? "net_stream" : "console_stream";
 	phases = 2 + stream;
 	/* access platform, two disk passes, pool and DMA-API debug: 5 */
-	printf("KTAP version 1\n1..%d\n", 5 + stream + !!cfg.bench);
+	printf("KTAP version 1\n1..%d\n", 5 + stream + !!cfg.bench + (cfg.churn > 0));
 	if (!settings_ok)
 		diag("unknown wl_stream=%s: stream check will fail", cfg.stream);
 	mount_or_say("proc", "/proc");
@@ -579,6 +635,9 @@ int main(void)
 		pool_phase_end();
 	}
 	check_pool(boot, phases);
+
+	if (cfg.churn > 0)
+		check_churn();
 
 	if (cfg.bench)
 		check_dma_map_benchmark();
