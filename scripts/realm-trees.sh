@@ -67,6 +67,10 @@ fi
 churn_cycles=3
 rc=0
 rows=()
+# The firmware's own answers first, checked from EL1 (realm/test/abi.c).
+REALM_NAME=abi "$TOP/scripts/realm.sh" --abi-test > "$results/realm-abi.out" 2>&1 ||
+	{ cat "$results/realm-abi.out"; die "the realm firmware's ABI test failed"; }
+tail -n 1 "$results/realm-abi.out"
 for t in stock:base series:series; do
 	name=${t%%:*} ref=${t#*:}
 	# Builds the guest kernel and initramfs (and boots them as a plain

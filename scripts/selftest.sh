@@ -126,6 +126,18 @@ if [ -s "$results/realm-stock.log" ] && [ -s "$results/realm-series.log" ]; then
 	expect realm "stock stops showing S1 (negative control)" \
 		"$TOP/scripts/realm-trees.sh" --judge stock "$results/realm-stock.log" -- \
 		"$TOP/scripts/realm-trees.sh" --judge stock "$scratch/realm-stock.log"
+	# A guest that never powers off must end with its own message.
+	realm_timeout() {	# seconds
+		REALM_NAME=selftest REALM_TIMEOUT=$1 "$TOP/scripts/realm.sh" \
+			"$BUILD/obj/guest-arm64-series/arch/arm64/boot/Image" \
+			"$BUILD/run/guest-arm64-series/initramfs.cpio" 2>&1 |
+			tee "$scratch/realm-timeout.log" | grep -q 'VERDICT realm: PASS' &&
+		! grep -q 'did not power off' "$scratch/realm-timeout.log"
+	}
+	expect realm "a guest that does not power off in time" \
+		realm_timeout 120 -- realm_timeout 1
+	grep -q 'did not power off within 1s' "$scratch/realm-timeout.log" ||
+		{ echo "realm       the timeout did not say so"; bad=1; }
 else
 	echo "realm       no realm runs in $results: run the realm gate first"
 	bad=1
