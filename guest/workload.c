@@ -269,52 +269,6 @@ static void check_disk(const char *name, int flags, uint64_t seed)
 }
 
 /*
- * Unbinding the disk's virtio device frees its coherent memory (the
- * virtqueues) and binding it again allocates that memory anew, from the
- * restricted pool when the device has one: the free and allocation paths
- * of dma-direct that a boot alone runs once.  Each cycle ends with a
- * verified disk pass, with a seed of its own so that old data cannot pass.
- */
-static void check_churn(void)
-{
-	const char *drv = "/sys/bus/virtio/drivers/virtio_blk/";
-	char path[300], link[300], *dev;
-	bool ok = true;
-	int i, tries, done = 0;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/sys/block/%s/device", strrchr(cfg.disk, '/') + 1);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n <= 0) {
-		diag("device_churn: cannot read %s: %s", path, strerror(errno));
-		result(false, "device_churn");
-		return;
-	}
-	link[n] = 0;
-	dev = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
-
-	for (i = 0; i < cfg.churn && ok; i++) {
-		snprintf(path, sizeof(path), "%sunbind", drv);
-		ok = !write_file(path, dev);
-		snprintf(path, sizeof(path), "%sbind", drv);
-		ok = ok && !write_file(path, dev);
-		/* devtmpfs brings the node back once the disk is probed */
-		for (tries = 0; ok && access(cfg.disk, F_OK) && tries < 1000; tries++)
-			usleep(10000);
-		if (!ok || access(cfg.disk, F_OK)) {
-			diag("device_churn: cycle %d: %s did not come back", i + 1, dev);
-			ok = false;
-			break;
-		}
-		ok = disk_pass("device_churn", i % 2 ? O_DIRECT : 0, 0xc0ffee00ULL + i);
-		done += ok;
-	}
-	diag("device_churn: %d of %d unbind/bind cycles of %s verified", done,
-	     cfg.churn, dev);
-	result(ok, "device_churn");
-}
-
-/*
  * No udev here to make /dev/virtio-ports/<name>: find the port whose name
  * QEMU gave it in sysfs.
  */
@@ -506,6 +460,62 @@ static void check_pool(long boot, int expected)
 }
 
 /* No DMA-API misuse found, and the checker did not switch itself off. */
+/*
+ * Unbinding the disk's virtio device frees its coherent memory (the
+ * virtqueues) and binding it again allocates that memory anew, from the
+ * restricted pool when the device has one: the free and allocation paths
+ * of dma-direct that a boot alone runs once.  Each cycle ends with a
+ * verified disk pass, with a seed of its own so that old data cannot pass,
+ * and the pool's slots in use must then be back at their value before the
+ * first cycle: a slot that a cycle does not give back is a leak.
+ */
+static void check_churn(void)
+{
+	const char *drv = "/sys/bus/virtio/drivers/virtio_blk/";
+	char path[300], link[300], *dev;
+	bool ok = true;
+	int i, tries, done = 0;
+	long rest, used;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/block/%s/device", strrchr(cfg.disk, '/') + 1);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0) {
+		diag("device_churn: cannot read %s: %s", path, strerror(errno));
+		result(false, "device_churn");
+		return;
+	}
+	link[n] = 0;
+	dev = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
+	rest = read_long(pool_file("io_tlb_used"));
+
+	for (i = 0; i < cfg.churn && ok; i++) {
+		snprintf(path, sizeof(path), "%sunbind", drv);
+		ok = !write_file(path, dev);
+		snprintf(path, sizeof(path), "%sbind", drv);
+		ok = ok && !write_file(path, dev);
+		/* devtmpfs brings the node back once the disk is probed */
+		for (tries = 0; ok && access(cfg.disk, F_OK) && tries < 1000; tries++)
+			usleep(10000);
+		if (!ok || access(cfg.disk, F_OK)) {
+			diag("device_churn: cycle %d: %s did not come back", i + 1, dev);
+			ok = false;
+			break;
+		}
+		ok = disk_pass("device_churn", i % 2 ? O_DIRECT : 0, 0xc0ffee00ULL + i);
+		used = read_long(pool_file("io_tlb_used"));
+		if (ok && used != rest) {
+			diag("device_churn: cycle %d: %ld pool slots in use at rest, %ld before",
+			     i + 1, used, rest);
+			ok = false;
+		}
+		done += ok;
+	}
+	diag("device_churn: %d of %d unbind/bind cycles of %s verified, pool slots in use at rest %ld",
+	     done, cfg.churn, dev, rest);
+	result(ok, "device_churn");
+}
+
 static void check_dma_debug(void)
 {
 	long errors = read_long(DMA_DEBUG "error_count");
