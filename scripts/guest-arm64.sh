@@ -58,21 +58,8 @@ timeout 30 "$QEMU" "${machine[@]}" -machine dumpdtb="$run/virt.dtb" \
 	"${devices[@]}" -display none </dev/null >"$run/dumpdtb.log" 2>&1 ||
 	die "QEMU could not dump the virt device tree: $(cat "$run/dumpdtb.log")"
 
-# Which virtio-mmio transports hold our devices?  Ask QEMU itself: its
-# device tree lists all 32, and the slot a device lands in is an
-# implementation detail.  In "info qtree" a transport's block has its
-# "mmio <addr>/<size>" line, then a bus with the virtio-*-device, if any.
-printf 'info qtree\nquit\n' |
-	timeout 30 "$QEMU" "${machine[@]}" "${devices[@]}" -S -display none \
-		-serial none -monitor stdio >"$run/qtree.txt" 2>&1 ||
-	die "QEMU could not list its devices: $(tail -n 3 "$run/qtree.txt")"
-mapfile -t slots < <(awk '
-	/ dev: virtio-mmio,/ { transport = 1; addr = ""; next }
-	/ dev: virtio-[a-z]+-device,/ && transport && addr != "" {
-		sub(/^0+/, "", addr); print addr }
-	/ dev: / { transport = 0; next }
-	transport && $1 == "mmio" { split($2, a, "/"); addr = a[1] }
-	' "$run/qtree.txt")
+# Which virtio-mmio transports hold our devices?
+guest_mmio_slots "$run"
 [ "${#slots[@]}" -eq "$nr_devices" ] ||
 	die "found ${#slots[@]} virtio-mmio transports in use (${slots[*]:-none}), expected $nr_devices: QEMU's 'info qtree' layout changed? (see $run/qtree.txt)"
 

@@ -13,6 +13,26 @@ guest_qemu() {
 		die "QEMU binary '$QEMU' not found (Debian: $2; run scripts/deps.sh guests)"
 }
 
+# guest_mmio_slots <run>: which virtio-mmio transports of QEMU virt hold
+# the devices of $QEMU "${machine[@]}" "${devices[@]}", into the array
+# slots (addresses without leading zeros).  Ask QEMU itself: its device
+# tree lists all 32, and the slot a device lands in is an implementation
+# detail.  In "info qtree" a transport's block has its "mmio
+# <addr>/<size>" line, then a bus with the virtio-*-device, if any.
+guest_mmio_slots() {
+	printf 'info qtree\nquit\n' |
+		timeout 30 "$QEMU" "${machine[@]}" "${devices[@]}" -S -display none \
+			-serial none -monitor stdio >"$1/qtree.txt" 2>&1 ||
+		die "QEMU could not list its devices: $(tail -n 3 "$1/qtree.txt")"
+	mapfile -t slots < <(awk '
+		/ dev: virtio-mmio,/ { transport = 1; addr = ""; next }
+		/ dev: virtio-[a-z]+-device,/ && transport && addr != "" {
+			sub(/^0+/, "", addr); print addr }
+		/ dev: / { transport = 0; next }
+		transport && $1 == "mmio" { split($2, a, "/"); addr = a[1] }
+		' "$1/qtree.txt")
+}
+
 # guest_setup <arch> <name> <kernel-tree>
 # The paths of one guest run (obj, run, results, log, ktap) and its
 # timeout; checks that <kernel-tree> is one and clears old results.

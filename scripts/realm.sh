@@ -22,6 +22,7 @@
 # warned or panicked, or a workload case failed.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/guest-lib.sh"
 
 usage="usage: realm.sh [<Image> [<initramfs.cpio>]] | --abi-test"
 [ $# -le 2 ] || die "$usage"
@@ -96,19 +97,8 @@ timeout 30 "$QEMU" "${machine[@]}" -machine dumpdtb="$run/virt.dtb" \
 
 pool_args=()
 if [ "${REALM_POOL:-1}" != 0 ]; then
-	# Which virtio-mmio transport holds the disk?  Ask QEMU (as
-	# guest-arm64.sh does): the slot is an implementation detail.
-	printf 'info qtree\nquit\n' |
-		timeout 30 "$QEMU" "${machine[@]}" "${devices[@]}" -S -display none \
-			-serial none -monitor stdio >"$run/qtree.txt" 2>&1 ||
-		die "QEMU could not list its devices: $(tail -n 3 "$run/qtree.txt")"
-	mapfile -t slots < <(awk '
-		/ dev: virtio-mmio,/ { transport = 1; addr = ""; next }
-		/ dev: virtio-[a-z]+-device,/ && transport && addr != "" {
-			sub(/^0+/, "", addr); print addr }
-		/ dev: / { transport = 0; next }
-		transport && $1 == "mmio" { split($2, a, "/"); addr = a[1] }
-		' "$run/qtree.txt")
+	# Which virtio-mmio transport holds the disk?
+	guest_mmio_slots "$run"
 	[ "${#slots[@]}" -eq 1 ] ||
 		die "found ${#slots[@]} virtio-mmio transports in use, expected 1 (see $run/qtree.txt)"
 	pool_args=("$pool_base" "$pool_size" "${slots[@]}")
