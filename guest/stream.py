@@ -3,8 +3,11 @@
 (guest/workload.c).
 
 Sends STREAM_BYTES generated from the shared seed, reads the guest's echo
-and checks every byte.  Prints one line; exits non-zero on a mismatch, a
-short echo, or no connection within the timeout.
+and checks every byte: round 0 as soon as the guest connects, then one
+more round, from seed + round, each time the guest sends one byte after
+an echo (its device_churn case).  Prints one line when QEMU closes the
+socket; exits non-zero on a mismatch, a short echo, a stray byte, or no
+connection within the timeout.
 
 Usage: stream.py unix:<socket> <timeout-seconds>
          connect to the QEMU chardev socket behind a virtio-serial port
@@ -66,36 +69,54 @@ def connect(path, deadline):
             time.sleep(0.1)
 
 
-def exchange(sock, data, deadline):
-    """Send @data and collect the echo at the same time.
+def exchange(sock, data, deadline, echo):
+    """Send @data and collect its echo at the same time, after @echo (bytes
+    already read).  Returns (bytes sent, the echo, what came after it, why
+    it stopped early or None).
 
     The guest echoes as it reads and no buffer on the way holds the whole
     payload, so sending everything before reading could deadlock.
     """
     sel = selectors.DefaultSelector()
     sel.register(sock, selectors.EVENT_READ | selectors.EVENT_WRITE)
+    sent, echo = 0, bytearray(echo)
+    try:
+        while len(echo) < len(data):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return sent, echo, b"", "timed out"
+            for _, events in sel.select(left):
+                try:
+                    if events & selectors.EVENT_WRITE:
+                        sent += sock.send(data[sent:sent + 65536])
+                        if sent == len(data):
+                            sel.modify(sock, selectors.EVENT_READ)
+                    if events & selectors.EVENT_READ:
+                        chunk = sock.recv(65536)
+                        if not chunk:
+                            return sent, echo, b"", "QEMU closed the socket"
+                        echo += chunk
+                except BlockingIOError:
+                    pass
+                except OSError as e:
+                    return sent, echo, b"", str(e)
+    finally:
+        sel.close()
+    return sent, echo[:len(data)], bytes(echo[len(data):]), None
+
+
+def next_request(sock, pending, deadline):
+    """The guest's one-byte request for another round, or None once QEMU
+    closes the socket (the end of the run) or the time is up."""
+    if pending:
+        return pending[:1], pending[1:]
+    sock.settimeout(max(deadline - time.monotonic(), 0.1))
+    try:
+        byte = sock.recv(1)
+    except OSError:
+        byte = b""
     sock.setblocking(False)
-    sent, echo = 0, bytearray()
-    while len(echo) < len(data):
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return sent, echo, "timed out"
-        for _, events in sel.select(left):
-            try:
-                if events & selectors.EVENT_WRITE:
-                    sent += sock.send(data[sent:sent + 65536])
-                    if sent == len(data):
-                        sel.modify(sock, selectors.EVENT_READ)
-                if events & selectors.EVENT_READ:
-                    chunk = sock.recv(65536)
-                    if not chunk:
-                        return sent, echo, "QEMU closed the socket"
-                    echo += chunk
-            except BlockingIOError:
-                pass
-            except OSError as e:
-                return sent, echo, str(e)
-    return sent, echo, None
+    return (byte or None), b""
 
 
 def main():
@@ -104,7 +125,6 @@ def main():
         return 2
     kind, path = sys.argv[1].split(":", 1)
     deadline = time.monotonic() + float(sys.argv[2])
-    data = payload(STREAM_BYTES)
     if kind == "unix":
         sock = connect(path, deadline)
     else:
@@ -112,13 +132,28 @@ def main():
     if sock is None:
         print("stream: host FAILED: no connection on %s" % sys.argv[1])
         return 1
-    sent, echo, why = exchange(sock, data, deadline)
+    sock.setblocking(False)
+    rounds = sent = echoed = bad = 0
+    pending, why = b"", None
+    while True:
+        data = payload(STREAM_BYTES, STREAM_SEED + rounds)
+        n, echo, pending, why = exchange(sock, data, deadline, pending)
+        rounds, sent, echoed = rounds + 1, sent + n, echoed + len(echo)
+        bad += sum(a != b for a, b in zip(echo, data))
+        if why or len(echo) < STREAM_BYTES:
+            break
+        request, pending = next_request(sock, pending, deadline)
+        if request is None:
+            break
+        if request != b"R":
+            why = "the guest sent %r, not a request for a round" % request
+            break
     sock.close()
-    bad = sum(a != b for a, b in zip(echo, data))
-    ok = not why and len(echo) == STREAM_BYTES and bad == 0
-    print("stream: host %s: %d bytes sent, %d echoed back, %d mismatches%s"
-          % ("ok" if ok else "FAILED", sent, len(echo), bad,
-             ", " + why if why else ""))
+    ok = not why and bad == 0
+    print("stream: host %s: %d round%s, %d bytes sent, %d echoed back, "
+          "%d mismatches%s" % ("ok" if ok else "FAILED", rounds,
+                               "" if rounds == 1 else "s", sent, echoed, bad,
+                               ", " + why if why else ""))
     return 0 if ok else 1
 
 

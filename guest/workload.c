@@ -18,8 +18,9 @@
  *   wl_bench=<PCI address>	bind the kernel's DMA map benchmark to this
  *				spare device and run tools/dma's program
  *   wl_churn=<cycles>		unbind and rebind the disk's virtio device
- *				this many times, each followed by a verified
- *				disk pass (default 0: no churn case)
+ *				(and the stream's, for port:) this many
+ *				times, each followed by a verified disk pass
+ *				and stream round (default 0: no churn case)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -30,6 +31,7 @@
 #include <linux/virtio_ids.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -49,6 +51,7 @@
 #define STREAM_SEED	0x5eed5eedULL	/* must match guest/stream.py */
 #define STREAM_IDLE_MS	30000
 #define CONNECT_TRIES	60		/* half-seconds: the link comes up late */
+#define STEP_SECONDS	30		/* run_watched(): a TCG cycle takes 1-2 s */
 
 #define DMA_DEBUG	"/sys/kernel/debug/dma-api/"
 
@@ -270,28 +273,39 @@ static void check_disk(const char *name, int flags, uint64_t seed)
 
 /*
  * No udev here to make /dev/virtio-ports/<name>: find the port whose name
- * QEMU gave it in sysfs.
+ * QEMU gave it in sysfs.  Its folder name ("vport1p1") is the device
+ * node's name too.
  */
-static int open_port(const char *want, char *dev, size_t len)
+static bool find_port(const char *want, char *port, size_t len)
 {
 	const char *root = "/sys/class/virtio-ports";
 	DIR *dir = opendir(root);
 	struct dirent *d;
-	int fd = -1;
+	bool found = false;
 
-	while (dir && (d = readdir(dir)) && fd < 0) {
+	while (dir && !found && (d = readdir(dir))) {
 		char path[300], name[64];
 
 		snprintf(path, sizeof(path), "%s/%s/name", root, d->d_name);
 		if (d->d_name[0] == '.' || read_line(path, name, sizeof(name)) ||
 		    strcmp(name, want))
 			continue;
-		snprintf(dev, len, "/dev/%s", d->d_name);
-		fd = open(dev, O_RDWR);
+		snprintf(port, len, "%s", d->d_name);
+		found = true;
 	}
 	if (dir)
 		closedir(dir);
-	return fd;
+	return found;
+}
+
+static int open_port(const char *want, char *dev, size_t len)
+{
+	char port[256];
+
+	if (!find_port(want, port, sizeof(port)))
+		return -1;
+	snprintf(dev, len, "/dev/%s", port);
+	return open(dev, O_RDWR);
 }
 
 /* Wait for @events on @fd; give up after STREAM_IDLE_MS of silence. */
@@ -357,11 +371,13 @@ static int open_stream(char *dev, size_t len)
  * The host sends STREAM_BYTES, the top byte of one xorshift step each, so
  * that any split into reads gives the same stream.  The guest checks them
  * and echoes them back for the host to check (guest/stream.py, or the
- * VMM's stream device).
+ * VMM's stream device).  Round 0 starts when the port opens; each later
+ * round (device_churn) starts with one byte from the guest asking for it,
+ * and runs from a seed of its own, so that old data cannot pass.
  */
-static void check_stream(const char *name)
+static bool stream_round(const char *name, unsigned int round)
 {
-	uint64_t s = STREAM_SEED, got = 0, bad = 0;
+	uint64_t s = STREAM_SEED + round, got = 0, bad = 0;
 	static uint8_t buf[64 * 1024];
 	const char *failed = NULL;
 	char dev[300] = "";
@@ -370,6 +386,8 @@ static void check_stream(const char *name)
 	fd = open_stream(dev, sizeof(dev));
 	if (fd < 0)
 		failed = "cannot open or connect the stream";
+	else if (round && !echo(fd, (const uint8_t *)"R", 1))
+		failed = "cannot ask the host for the next round";
 
 	while (!failed && got < STREAM_BYTES) {
 		size_t want = STREAM_BYTES - got < sizeof(buf) ?
@@ -396,12 +414,17 @@ static void check_stream(const char *name)
 	if (fd >= 0)
 		close(fd);
 
-	diag("%s: %s: %llu bytes received and echoed, %llu mismatches",
-	     name, dev[0] ? dev : cfg.stream, (unsigned long long)got,
+	diag("%s: %s: round %u: %llu bytes received and echoed, %llu mismatches",
+	     name, dev[0] ? dev : cfg.stream, round, (unsigned long long)got,
 	     (unsigned long long)bad);
 	if (failed)
 		diag("%s: %s (%s)", name, failed, strerror(errno));
-	result(!failed && !bad && got == STREAM_BYTES, name);
+	return !failed && !bad && got == STREAM_BYTES;
+}
+
+static void check_stream(const char *name)
+{
+	result(stream_round(name, 0), name);
 }
 
 /*
@@ -461,59 +484,172 @@ static void check_pool(long boot, int expected)
 
 /* No DMA-API misuse found, and the checker did not switch itself off. */
 /*
- * Unbinding the disk's virtio device frees its coherent memory (the
- * virtqueues) and binding it again allocates that memory anew, from the
- * restricted pool when the device has one: the free and allocation paths
- * of dma-direct that a boot alone runs once.  Each cycle ends with a
- * verified disk pass, with a seed of its own so that old data cannot pass,
- * and the pool's slots in use must then be back at their value before the
- * first cycle: a slot that a cycle does not give back is a leak.
+ * A device whose virtqueues it can no longer read stops answering, and
+ * the process waiting for it sleeps in the kernel for good.  So a long
+ * check runs in a child, which writes a byte to @progress after each step;
+ * when no step ends for STEP_SECONDS the parent gives up on it, and the
+ * guest still reports and powers off.  Returns the child's success.
  */
-static void check_churn(void)
+static bool stalled;
+
+static bool run_watched(const char *name, bool (*check)(int progress))
 {
-	const char *drv = "/sys/bus/virtio/drivers/virtio_blk/";
-	char path[300], link[300], *dev;
-	bool ok = true;
-	int i, tries, done = 0;
-	long rest, used;
+	int pipefd[2], status, n = -1;
+	struct pollfd p;
+	char byte;
+	pid_t pid;
+
+	fflush(stdout);
+	if (pipe(pipefd))
+		return false;
+	pid = fork();
+	if (pid == 0) {
+		close(pipefd[0]);
+		_exit(check(pipefd[1]) ? 0 : 1);
+	}
+	close(pipefd[1]);
+	p = (struct pollfd){ .fd = pipefd[0], .events = POLLIN };
+	while (pid > 0 && (n = poll(&p, 1, STEP_SECONDS * 1000)) == 1 &&
+	       read(pipefd[0], &byte, 1) == 1)
+		;
+	close(pipefd[0]);
+	if (pid > 0 && n == 0) {
+		diag("%s: no progress for %d s: a device stopped answering", name,
+		     STEP_SECONDS);
+		kill(pid, SIGKILL);
+		stalled = true;
+		return false;
+	}
+	/* the child closed the pipe: it has exited or is exiting */
+	return pid > 0 && waitpid(pid, &status, 0) == pid &&
+	       WIFEXITED(status) && !WEXITSTATUS(status);
+}
+
+/*
+ * The virtio device behind a sysfs folder: the last component of its
+ * "device" link (e.g. "virtio0"), into @dev.
+ */
+static bool virtio_device_of(const char *folder, char *dev, size_t len)
+{
+	char path[300], link[300];
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "/sys/block/%s/device", strrchr(cfg.disk, '/') + 1);
+	snprintf(path, sizeof(path), "%s/device", folder);
 	n = readlink(path, link, sizeof(link) - 1);
-	if (n <= 0) {
-		diag("device_churn: cannot read %s: %s", path, strerror(errno));
-		result(false, "device_churn");
-		return;
-	}
+	if (n <= 0)
+		return false;
 	link[n] = 0;
-	dev = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
-	rest = read_long(pool_file("io_tlb_used"));
+	snprintf(dev, len, "%s", strrchr(link, '/') ? strrchr(link, '/') + 1 : link);
+	return true;
+}
+
+struct churn_device {
+	const char *driver;
+	char dev[300];
+};
+
+/* Unbind @c from its driver and bind it again. */
+static bool rebind(const struct churn_device *c)
+{
+	char path[300];
+
+	snprintf(path, sizeof(path), "/sys/bus/virtio/drivers/%s/unbind", c->driver);
+	if (!write_file(path, c->dev)) {
+		snprintf(path, sizeof(path), "/sys/bus/virtio/drivers/%s/bind", c->driver);
+		if (!write_file(path, c->dev))
+			return true;
+	}
+	diag("device_churn: writing %s to %s failed: %s", c->dev, path, strerror(errno));
+	return false;
+}
+
+/* Wait up to 10 s for the disk's node, or the stream's port, to come back. */
+static bool device_back(bool port)
+{
+	char name[300];
+	int tries;
+
+	for (tries = 0; tries < 1000; tries++) {
+		if (port ? find_port(cfg.stream + 5, name, sizeof(name)) :
+			   !access(cfg.disk, F_OK))
+			return true;
+		usleep(10000);
+	}
+	diag("device_churn: %s did not come back", port ? cfg.stream + 5 : cfg.disk);
+	return false;
+}
+
+/*
+ * Unbinding a virtio device frees its coherent memory (the virtqueues)
+ * and binding it again allocates that memory anew, from the restricted
+ * pool when the device has one: the free and allocation paths of
+ * dma-direct that a boot alone runs once.  Each cycle rebinds the disk
+ * and verifies a disk pass, then, with a virtio-serial stream, rebinds the
+ * console device and verifies a stream round; each with a seed of its own
+ * so that old data cannot pass.  The pool's slots in use must then be back
+ * at their value before the first cycle: a slot that a cycle does not give
+ * back is a leak.
+ */
+static struct {
+	struct churn_device devs[2];
+	int nr_devs;
+	long rest;
+} churn;
+
+static bool churn_cycles(int progress)
+{
+	long used = -1;
+	bool ok = true;
+	int i, done = 0;
 
 	for (i = 0; i < cfg.churn && ok; i++) {
-		snprintf(path, sizeof(path), "%sunbind", drv);
-		ok = !write_file(path, dev);
-		snprintf(path, sizeof(path), "%sbind", drv);
-		ok = ok && !write_file(path, dev);
-		/* devtmpfs brings the node back once the disk is probed */
-		for (tries = 0; ok && access(cfg.disk, F_OK) && tries < 1000; tries++)
-			usleep(10000);
-		if (!ok || access(cfg.disk, F_OK)) {
-			diag("device_churn: cycle %d: %s did not come back", i + 1, dev);
-			ok = false;
-			break;
-		}
-		ok = disk_pass("device_churn", i % 2 ? O_DIRECT : 0, 0xc0ffee00ULL + i);
+		/* each device's own traffic right after its rebind */
+		ok = rebind(&churn.devs[0]) && device_back(false) &&
+		     disk_pass("device_churn", i % 2 ? O_DIRECT : 0, 0xc0ffee00ULL + i);
+		if (ok && churn.nr_devs > 1)
+			ok = rebind(&churn.devs[1]) && device_back(true) &&
+			     stream_round("device_churn", i + 1);
 		used = read_long(pool_file("io_tlb_used"));
-		if (ok && used != rest) {
+		if (ok && used != churn.rest) {
 			diag("device_churn: cycle %d: %ld pool slots in use at rest, %ld before",
-			     i + 1, used, rest);
+			     i + 1, used, churn.rest);
 			ok = false;
 		}
 		done += ok;
+		ok = ok && write(progress, "", 1) == 1;
 	}
-	diag("device_churn: %d of %d unbind/bind cycles of %s verified, pool slots in use at rest %ld",
-	     done, cfg.churn, dev, rest);
-	result(ok, "device_churn");
+	diag("device_churn: %d of %d unbind/bind cycles of %s%s%s verified; pool slots in use at rest: %ld before, %ld after",
+	     done, cfg.churn, churn.devs[0].dev, churn.nr_devs > 1 ? " and " : "",
+	     churn.nr_devs > 1 ? churn.devs[1].dev : "", churn.rest, used);
+	return ok;
+}
+
+static void check_churn(void)
+{
+	bool port = !strncmp(cfg.stream, "port:", 5), ok;
+	struct churn_device *d = churn.devs;
+	char folder[600], name[300] = "";
+
+	snprintf(folder, sizeof(folder), "/sys/block/%s", strrchr(cfg.disk, '/') + 1);
+	d[0].driver = "virtio_blk";
+	ok = virtio_device_of(folder, d[0].dev, sizeof(d[0].dev));
+	churn.nr_devs = 1;
+	if (ok && port) {
+		d[1].driver = "virtio_console";
+		snprintf(folder, sizeof(folder), "/sys/class/virtio-ports/");
+		ok = find_port(cfg.stream + 5, name, sizeof(name)) &&
+		     virtio_device_of(strcat(folder, name), d[1].dev, sizeof(d[1].dev));
+		churn.nr_devs = 2;
+	}
+	if (!ok) {
+		diag("device_churn: cannot find the virtio devices of %s%s%s: %s",
+		     cfg.disk, port ? " and port " : "", port ? cfg.stream + 5 : "",
+		     strerror(errno));
+		result(false, "device_churn");
+		return;
+	}
+	churn.rest = read_long(pool_file("io_tlb_used"));
+	result(run_watched("device_churn", churn_cycles), "device_churn");
 }
 
 static void check_dma_debug(void)
@@ -655,7 +791,9 @@ int main(void)
 	/* Last, so that it covers every mapping made above. */
 	check_dma_debug();
 
-	sync();
+	/* sync() would wait for a device that stopped answering */
+	if (!stalled)
+		sync();
 	reboot(RB_POWER_OFF);
 	diag("power off failed: %s", strerror(errno));
 	return 1;

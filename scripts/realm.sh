@@ -3,7 +3,8 @@
 # our firmware (realm/) runs at EL2 under QEMU virt (TCG) and answers the
 # kernel's SMCs, the kernel's private RAM is 0x40000000 + 512 MiB and its
 # shared alias (IPA bit 33) is other RAM.  The workload initramfs
-# (guest/workload.c) checks virtio-blk I/O through a restricted DMA pool.
+# (guest/workload.c) checks virtio-blk and virtio-console I/O through a
+# restricted DMA pool (guest/stream.py is the host end of the console).
 #
 # Usage: scripts/realm.sh [<Image> [<initramfs.cpio>]]
 #        scripts/realm.sh --abi-test
@@ -27,7 +28,7 @@ set -euo pipefail
 usage="usage: realm.sh [<Image> [<initramfs.cpio>]] | --abi-test"
 [ $# -le 2 ] || die "$usage"
 QEMU=${QEMU:-qemu-system-aarch64}
-need "$QEMU" aarch64-linux-gnu-gcc make dtc fdtget timeout
+need "$QEMU" aarch64-linux-gnu-gcc make dtc fdtget timeout python3
 realm=$TOP/realm
 name=${REALM_NAME:-series}
 [[ $name =~ ^[a-z0-9-]+$ ]] || die "REALM_NAME must be lower-case letters, digits and dashes"
@@ -82,14 +83,17 @@ initrd_end=$((initrd_addr + $(stat -c %s "$initrd")))
 
 # --- machine, device tree ---------------------------------------------------
 
-rm -f "$run/disk.img"
-truncate -s 32M "$run/disk.img"
+guest_fresh_disk
 # shellcheck disable=SC2054 # QEMU's options are comma lists
 machine=(-M virt,virtualization=on,gic-version=3,its=off -cpu max -smp 2 -m "${ram_mib}M")
 # shellcheck disable=SC2054
 devices=(-global virtio-mmio.force-legacy=false
 	 -drive "file=$run/disk.img,if=none,format=raw,id=d0"
-	 -device virtio-blk-device,drive=d0,iommu_platform=on)
+	 -device virtio-blk-device,drive=d0,iommu_platform=on
+	 -device virtio-serial-device,iommu_platform=on,max_ports=2
+	 -chardev "socket,id=c0,path=$run/stream.sock,server=on,wait=off"
+	 -device virtserialport,chardev=c0,name=stream)
+nr_devices=2
 
 timeout 30 "$QEMU" "${machine[@]}" -machine dumpdtb="$run/virt.dtb" \
 	"${devices[@]}" -display none </dev/null >"$run/dumpdtb.log" 2>&1 ||
@@ -97,10 +101,10 @@ timeout 30 "$QEMU" "${machine[@]}" -machine dumpdtb="$run/virt.dtb" \
 
 pool_args=()
 if [ "${REALM_POOL:-1}" != 0 ]; then
-	# Which virtio-mmio transport holds the disk?
+	# Which virtio-mmio transports hold the disk and the console?
 	guest_mmio_slots "$run"
-	[ "${#slots[@]}" -eq 1 ] ||
-		die "found ${#slots[@]} virtio-mmio transports in use, expected 1 (see $run/qtree.txt)"
+	[ "${#slots[@]}" -eq "$nr_devices" ] ||
+		die "found ${#slots[@]} virtio-mmio transports in use, expected $nr_devices (see $run/qtree.txt)"
 	pool_args=("$pool_base" "$pool_size" "${slots[@]}")
 	# A static pool's debugfs folder is named after its node.
 	wl_pool=" wl_pool=/sys/kernel/debug/restricted-dma-pool@$(printf %x "$pool_base")"
@@ -108,7 +112,7 @@ else
 	pool_base=0 pool_size=0
 	wl_pool=" wl_pool=/sys/kernel/debug/swiotlb"
 fi
-bootargs="console=ttyAMA0 panic=-1${wl_pool:-}${REALM_APPEND:+ $REALM_APPEND}"
+bootargs="console=ttyAMA0 panic=-1 wl_stream=port:stream${wl_pool:-}${REALM_APPEND:+ $REALM_APPEND}"
 "$realm/realm-dtb.sh" "$run/virt.dtb" "$run/realm.dtb" "$ram_base" "$priv_size" \
 	"$initrd_addr" "$initrd_end" "$bootargs" "${pool_args[@]}"
 
@@ -127,11 +131,10 @@ loaders+=(-device "loader,file=$fw,cpu-num=0"
 
 # --- boot --------------------------------------------------------------
 echo "realm: booting $image (${ram_mib} MiB of QEMU RAM, private $(printf %#x $ram_base)+$((priv_size >> 20)) MiB, shared alias bit $(printf %#x $alias_bit), timeout ${timeout}s)"
-start=$SECONDS
-status=0
-timeout -k 10 "$timeout" "$QEMU" "${machine[@]}" "${devices[@]}" "${loaders[@]}" \
-	-nographic -no-reboot </dev/null >"$log" 2>&1 || status=$?
-boot_time=$((SECONDS - start))
+endpoint=unix:$run/stream.sock
+[ -z "$abi_test" ] || endpoint=none
+guest_boot "$endpoint" "$QEMU" "${machine[@]}" "${devices[@]}" "${loaders[@]}" \
+	-nographic -no-reboot
 tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
 sed -n '/^KTAP version 1$/,$p' "$log" |
 	grep -E '^(KTAP version|[0-9]+\.\.[0-9]+$|(not )?ok [0-9]+ |# )' >"$ktap" || true
@@ -172,6 +175,9 @@ elif ! grep -q '^fw: SYSTEM_OFF requested' "$log"; then
 	problems+=("the kernel did not power off through PSCI SYSTEM_OFF")
 fi
 grep -q '^rsi: calls:' "$log" || problems+=("no RIPAS counters from the firmware")
+if [ -f "$run/stream.txt" ] && ! grep -q '^stream: host ok' "$run/stream.txt"; then
+	problems+=("$(cat "$run/stream.txt")")
+fi
 splats=$(kernel_splats "$log")
 [ -z "$splats" ] || problems+=("kernel warnings or panics: $(head -n 3 <<<"$splats" | tr '\n' ' ')")
 if [ -n "$abi_test" ] && ! grep -q '^KTAP version 1' "$log"; then
@@ -184,7 +190,7 @@ elif grep -q '^KTAP version 1' "$log"; then
 	[ -z "$failed" ] || problems+=("workload cases not ok: $failed")
 fi
 
-grep -E '^(rsi|fw): |RME: |restricted DMA pool|software IO TLB|ok [0-9]+ ' "$log" | sed 's/^/  /' || true
+grep -E '^(rsi|fw|stream): |RME: |restricted DMA pool|software IO TLB|ok [0-9]+ ' "$log" | sed 's/^/  /' || true
 if [ ${#problems[@]} -gt 0 ]; then
 	printf 'realm: %s\n' "${problems[@]}" >&2
 	echo "VERDICT realm${abi_test:+ ABI test}: FAIL (boot ${boot_time}s; console log $log)"
