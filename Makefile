@@ -5,7 +5,7 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: all help deps tree check check-full kunit reproduce mutants realm docs export guests guest-kasan pkvm upstream-7.3 size clean
+.PHONY: all help deps tree check check-full kunit reproduce mutants realm soak bad-pools docs export guests guest-kasan pkvm upstream-7.3 size clean
 
 all: deps tree
 	$(S)/guest-arm64.sh build/tree series series
@@ -25,6 +25,8 @@ help:
 	@echo "make guest-kasan the arm64 guest with generic KASAN"
 	@echo "make pkvm        the workload in a pKVM protected VM, stock and series"
 	@echo "make realm       both trees as realm guests on an emulated RSI (realm/)"
+	@echo "make soak        the arm64 guest with 1 GiB of verified I/O and 50 unbind/bind cycles"
+	@echo "make bad-pools   the arm64 guest of both trees with malformed restricted pools"
 	@echo "make upstream-7.3  the KUnit port on Linux 7.3-rc7 (v1 suite)"
 	@echo "make export      patches/ from the development tree build/linux (or TREE=...)"
 	@echo "make clean       remove build/ (the download and ccache cache stays)"
@@ -70,6 +72,15 @@ guest-kasan: tree
 # own EL2 firmware (realm/) answers the kernel's RSI calls.
 realm: tree
 	$(S)/realm-trees.sh
+
+# The arm64 guest under load: 1 GiB of verified disk I/O from four
+# processes while the console is rebound, then 50 unbind/bind cycles.
+soak: tree
+	$(S)/check.sh soak
+
+# The arm64 guest of both trees with restricted pools that are wrong.
+bad-pools: tree
+	$(S)/bad-pools.sh
 
 # The workload in a pKVM protected VM, run by our own VMM (vmm/) on a
 # pKVM host under QEMU TCG.

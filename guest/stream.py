@@ -3,11 +3,12 @@
 (guest/workload.c).
 
 Sends STREAM_BYTES generated from the shared seed, reads the guest's echo
-and checks every byte: round 0 as soon as the guest connects, then one
-more round, from seed + round, each time the guest sends one byte after
-an echo (its device_churn case).  Prints one line when QEMU closes the
-socket; exits non-zero on a mismatch, a short echo, a stray byte, or no
-connection within the timeout.
+and checks every byte, then sends one byte, "A", to say the echo is all
+back: round 0 as soon as the guest connects, then one more round, from
+seed + round, each time the guest sends "R" (its soak and device_churn
+cases).  Prints one line when QEMU closes the socket; exits non-zero on
+a mismatch, a short echo, a stray byte, or no connection within the
+timeout.
 
 Usage: stream.py unix:<socket> <timeout-seconds>
          connect to the QEMU chardev socket behind a virtio-serial port
@@ -142,6 +143,10 @@ def main():
         bad += sum(a != b for a, b in zip(echo, data))
         if why or len(echo) < STREAM_BYTES:
             break
+        # The guest keeps the port open until its echo is all back.
+        sock.setblocking(True)
+        sock.sendall(b"A")
+        sock.setblocking(False)
         request, pending = next_request(sock, pending, deadline)
         if request is None:
             break

@@ -21,6 +21,9 @@
  *				(and the stream's, for port:) this many
  *				times, each followed by a verified disk pass
  *				and stream round (default 0: no churn case)
+ *   wl_soak=<MiB>		verify this much disk I/O from several
+ *				processes while the stream's device is
+ *				rebound (default 0: no soak case)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -39,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/socket.h>
@@ -66,6 +70,7 @@ static struct {
 	const char *stream;
 	const char *bench;
 	int churn;
+	int soak;		/* MiB */
 } cfg;
 
 static int case_nr;
@@ -371,12 +376,16 @@ static int open_stream(char *dev, size_t len)
  * The host sends STREAM_BYTES, the top byte of one xorshift step each, so
  * that any split into reads gives the same stream.  The guest checks them
  * and echoes them back for the host to check (guest/stream.py, or the
- * VMM's stream device).  Round 0 starts when the port opens; each later
- * round (device_churn) starts with one byte from the guest asking for it,
- * and runs from a seed of its own, so that old data cannot pass.
+ * VMM's stream device), which then sends one byte, "A".  Round 0 starts
+ * when the port opens; each later round (soak, device_churn) starts with
+ * one byte from the guest asking for it, "R", and runs from a seed of its
+ * own, so that old data cannot pass.
  */
-static bool stream_round(const char *name, unsigned int round)
+static unsigned int *next_round;	/* shared with the children */
+
+static bool stream_round(const char *name)
 {
+	unsigned int round = __atomic_fetch_add(next_round, 1, __ATOMIC_RELAXED);
 	uint64_t s = STREAM_SEED + round, got = 0, bad = 0;
 	static uint8_t buf[64 * 1024];
 	const char *failed = NULL;
@@ -411,12 +420,21 @@ static bool stream_round(const char *name, unsigned int round)
 		}
 		got += n;
 	}
+	/*
+	 * The host says when the whole echo is back: until then it may still
+	 * sit in the device's queue, which closing the port or resetting the
+	 * device would drop.
+	 */
+	if (!failed && (!wait_for(fd, POLLIN) || read(fd, buf, 1) != 1 || buf[0] != 'A'))
+		failed = "no acknowledgement from the host";
 	if (fd >= 0)
 		close(fd);
 
-	diag("%s: %s: round %u: %llu bytes received and echoed, %llu mismatches",
-	     name, dev[0] ? dev : cfg.stream, round, (unsigned long long)got,
-	     (unsigned long long)bad);
+	/* later rounds are counted by their callers and by the host */
+	if (!round || failed || bad || got != STREAM_BYTES)
+		diag("%s: %s: round %u: %llu bytes received and echoed, %llu mismatches",
+		     name, dev[0] ? dev : cfg.stream, round, (unsigned long long)got,
+		     (unsigned long long)bad);
 	if (failed)
 		diag("%s: %s (%s)", name, failed, strerror(errno));
 	return !failed && !bad && got == STREAM_BYTES;
@@ -424,7 +442,7 @@ static bool stream_round(const char *name, unsigned int round)
 
 static void check_stream(const char *name)
 {
-	result(stream_round(name, 0), name);
+	result(stream_round(name), name);
 }
 
 /*
@@ -608,7 +626,7 @@ static bool churn_cycles(int progress)
 		     disk_pass("device_churn", i % 2 ? O_DIRECT : 0, 0xc0ffee00ULL + i);
 		if (ok && churn.nr_devs > 1)
 			ok = rebind(&churn.devs[1]) && device_back(true) &&
-			     stream_round("device_churn", i + 1);
+			     stream_round("device_churn");
 		used = read_long(pool_file("io_tlb_used"));
 		if (ok && used != churn.rest) {
 			diag("device_churn: cycle %d: %ld pool slots in use at rest, %ld before",
@@ -624,32 +642,210 @@ static bool churn_cycles(int progress)
 	return ok;
 }
 
-static void check_churn(void)
+/* The virtio devices of the disk and, for a port: stream, of the console. */
+static bool find_churn_devices(const char *name)
 {
 	bool port = !strncmp(cfg.stream, "port:", 5), ok;
 	struct churn_device *d = churn.devs;
-	char folder[600], name[300] = "";
+	char folder[600], port_name[300] = "";
 
+	if (churn.nr_devs)
+		return true;
 	snprintf(folder, sizeof(folder), "/sys/block/%s", strrchr(cfg.disk, '/') + 1);
 	d[0].driver = "virtio_blk";
 	ok = virtio_device_of(folder, d[0].dev, sizeof(d[0].dev));
-	churn.nr_devs = 1;
 	if (ok && port) {
 		d[1].driver = "virtio_console";
 		snprintf(folder, sizeof(folder), "/sys/class/virtio-ports/");
-		ok = find_port(cfg.stream + 5, name, sizeof(name)) &&
-		     virtio_device_of(strcat(folder, name), d[1].dev, sizeof(d[1].dev));
-		churn.nr_devs = 2;
+		ok = find_port(cfg.stream + 5, port_name, sizeof(port_name)) &&
+		     virtio_device_of(strcat(folder, port_name), d[1].dev, sizeof(d[1].dev));
 	}
 	if (!ok) {
-		diag("device_churn: cannot find the virtio devices of %s%s%s: %s",
+		diag("%s: cannot find the virtio devices of %s%s%s: %s", name,
 		     cfg.disk, port ? " and port " : "", port ? cfg.stream + 5 : "",
 		     strerror(errno));
+		return false;
+	}
+	churn.nr_devs = port ? 2 : 1;
+	return true;
+}
+
+static void check_churn(void)
+{
+	if (!find_churn_devices("device_churn")) {
 		result(false, "device_churn");
 		return;
 	}
 	churn.rest = read_long(pool_file("io_tlb_used"));
 	result(run_watched("device_churn", churn_cycles), "device_churn");
+}
+
+/*
+ * The soak: SOAK_WORKERS processes, more than there are vCPUs, each
+ * writing and verifying its own quarter of the disk over and over, with
+ * request sizes from 4 KiB to 1 MiB and buffered and O_DIRECT I/O in
+ * turn, until cfg.soak MiB have been verified in all.  Meanwhile, with a
+ * virtio-serial stream, the console device is unbound and rebound again
+ * and again, each time followed by a verified stream round: coherent
+ * allocations and frees on the pool racing the disk's bounce buffers.
+ * The pool's high-water mark must stay below its size.
+ */
+#define SOAK_WORKERS	4
+
+static const size_t soak_sizes[] = { 4096, 65536, 262144, 1048576 };
+
+static struct soak_counts {
+	uint64_t checked, bad, errors, rounds, racer_failed, done;
+	uint64_t by_mode[2];
+} *soak;
+
+/* Each 4 KiB unit of the disk has its own seed, like fill_block(). */
+static void fill_units(uint8_t *buf, size_t len, uint64_t seed, uint64_t off)
+{
+	size_t u, i;
+
+	for (u = 0; u < len; u += 4096) {
+		uint64_t s = (seed ^ ((off + u) / 4096 + 1) * 0x9e3779b97f4a7c15ULL) | 1;
+
+		for (i = 0; i < 4096; i += 8) {
+			uint64_t v = xorshift64(&s);
+
+			memcpy(buf + u + i, &v, 8);
+		}
+	}
+}
+
+/* One verified pass over [@off, @off + @len) with @req-byte requests. */
+static bool soak_pass(int fd, bool direct, uint64_t off, uint64_t len,
+		      size_t req, uint64_t seed, uint8_t *buf, uint8_t *want)
+{
+	uint64_t o, bad = 0;
+	size_t i;
+
+	for (o = off; o < off + len; o += req) {
+		fill_units(buf, req, seed, o);
+		if (pwrite(fd, buf, req, o) != (ssize_t)req)
+			goto io_error;
+	}
+	/* buffered reads must come from the device: write back, then drop */
+	if (!direct && (fdatasync(fd) ||
+			posix_fadvise(fd, off, len, POSIX_FADV_DONTNEED)))
+		goto io_error;
+	for (o = off; o < off + len; o += req) {
+		if (pread(fd, buf, req, o) != (ssize_t)req)
+			goto io_error;
+		fill_units(want, req, seed, o);
+		for (i = 0; i < req; i++)
+			bad += buf[i] != want[i];
+	}
+	__atomic_add_fetch(&soak->checked, len, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&soak->by_mode[direct], len, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&soak->bad, bad, __ATOMIC_RELAXED);
+	return !bad;
+io_error:
+	diag("soak: %s I/O at byte %llu (%zu-byte requests) failed: %s",
+	     direct ? "O_DIRECT" : "buffered", (unsigned long long)o, req,
+	     strerror(errno));
+	__atomic_add_fetch(&soak->errors, 1, __ATOMIC_RELAXED);
+	return false;
+}
+
+static bool soak_worker(int w, uint64_t disk, int progress)
+{
+	uint64_t len = disk / SOAK_WORKERS, off = w * len;
+	uint64_t target = (uint64_t)cfg.soak << 20;
+	int fds[2] = { open(cfg.disk, O_RDWR), open(cfg.disk, O_RDWR | O_DIRECT) };
+	uint8_t *buf, *want;
+	bool ok = fds[0] >= 0 && fds[1] >= 0;
+	unsigned int pass;
+
+	if (posix_memalign((void **)&buf, 4096, soak_sizes[3]) ||
+	    posix_memalign((void **)&want, 4096, soak_sizes[3]))
+		return false;
+	for (pass = 0; ok && __atomic_load_n(&soak->checked, __ATOMIC_RELAXED) < target; pass++) {
+		bool direct = (pass + w) & 1;
+		size_t req = soak_sizes[(pass / 2 + w) % 4];
+
+		ok = soak_pass(fds[direct], direct, off, len, req,
+			       0x50a50000ULL + pass * SOAK_WORKERS + w, buf, want) &&
+		     write(progress, "", 1) == 1;
+	}
+	return ok;
+}
+
+/* Rebind the console and verify a stream round, until the disk is done. */
+static bool soak_racer(void)
+{
+	while (!__atomic_load_n(&soak->done, __ATOMIC_RELAXED)) {
+		if (!rebind(&churn.devs[1]) || !device_back(true) ||
+		    !stream_round("soak"))
+			return false;
+		__atomic_add_fetch(&soak->rounds, 1, __ATOMIC_RELAXED);
+	}
+	return true;
+}
+
+static bool soak_all(int progress)
+{
+	pid_t pids[SOAK_WORKERS], racer = -1;
+	uint64_t disk = 0;
+	bool ok = true;
+	int fd, w, status;
+
+	fd = open(cfg.disk, O_RDONLY);
+	if (fd < 0 || ioctl(fd, BLKGETSIZE64, &disk) || disk % (SOAK_WORKERS * soak_sizes[3])) {
+		diag("soak: cannot use %s (%llu bytes)", cfg.disk, (unsigned long long)disk);
+		return false;
+	}
+	close(fd);
+	fflush(stdout);
+	if (churn.nr_devs > 1) {
+		racer = fork();
+		if (racer == 0)
+			_exit(soak_racer() ? 0 : 1);
+	}
+	for (w = 0; w < SOAK_WORKERS; w++) {
+		pids[w] = fork();
+		if (pids[w] == 0)
+			_exit(soak_worker(w, disk, progress) ? 0 : 1);
+	}
+	for (w = 0; w < SOAK_WORKERS; w++)
+		ok &= pids[w] > 0 && waitpid(pids[w], &status, 0) == pids[w] &&
+		      WIFEXITED(status) && !WEXITSTATUS(status);
+	__atomic_store_n(&soak->done, 1, __ATOMIC_RELAXED);
+	if (racer >= 0) {
+		ok &= racer > 0 && waitpid(racer, &status, 0) == racer &&
+		      WIFEXITED(status) && !WEXITSTATUS(status);
+		ok &= soak->rounds > 0;
+	}
+	return ok;
+}
+
+static void check_soak(void)
+{
+	long slots = read_long(pool_file("io_tlb_nslabs")), hiwater;
+	bool ok;
+
+	soak = mmap(NULL, sizeof(*soak), PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (soak == MAP_FAILED || !find_churn_devices("soak") ||
+	    write_file(pool_file("io_tlb_used_hiwater"), "0")) {
+		result(false, "soak");
+		return;
+	}
+	ok = run_watched("soak", soak_all);
+	hiwater = read_long(pool_file("io_tlb_used_hiwater"));
+	diag("soak: %d workers, %llu bytes verified (%llu buffered, %llu O_DIRECT; 4 KiB to 1 MiB requests), %llu mismatches, %llu I/O errors",
+	     SOAK_WORKERS, (unsigned long long)soak->checked,
+	     (unsigned long long)soak->by_mode[0], (unsigned long long)soak->by_mode[1],
+	     (unsigned long long)soak->bad, (unsigned long long)soak->errors);
+	if (churn.nr_devs > 1)
+		diag("soak: console device %s rebound with a verified stream round %llu times during the disk I/O",
+		     churn.devs[1].dev, (unsigned long long)soak->rounds);
+	diag("soak: pool high-water mark %ld of %ld slots, margin %ld",
+	     hiwater, slots, slots - hiwater);
+	result(ok && !soak->bad && !soak->errors && hiwater > 0 && hiwater < slots &&
+	       soak->checked >= (uint64_t)cfg.soak << 20, "soak");
 }
 
 static void check_dma_debug(void)
@@ -735,6 +931,7 @@ static bool read_settings(void)
 	cfg.stream = setting("wl_stream", "none");
 	cfg.bench = setting("wl_bench", NULL);
 	cfg.churn = atoi(setting("wl_churn", "0"));
+	cfg.soak = atoi(setting("wl_soak", "0"));
 	snprintf(cfg.pool, sizeof(cfg.pool), "%s%s", pool,
 		 pool[strlen(pool) - 1] == '/' ? "" : "/");
 	return !strcmp(cfg.stream, "none") || !strncmp(cfg.stream, "port:", 5) ||
@@ -758,9 +955,18 @@ int main(void)
 	stream_case = !strncmp(cfg.stream, "tcp:", 4) ? "net_stream" : "console_stream";
 	phases = 2 + stream;
 	/* access platform, two disk passes, pool and DMA-API debug: 5 */
-	printf("KTAP version 1\n1..%d\n", 5 + stream + !!cfg.bench + (cfg.churn > 0));
+	printf("KTAP version 1\n1..%d\n",
+	       5 + stream + !!cfg.bench + (cfg.churn > 0) + (cfg.soak > 0));
 	if (!settings_ok)
 		diag("unknown wl_stream=%s: stream check will fail", cfg.stream);
+	next_round = mmap(NULL, sizeof(*next_round), PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (next_round == MAP_FAILED) {
+		static unsigned int rounds;	/* the children then cannot count */
+
+		diag("mmap: %s", strerror(errno));
+		next_round = &rounds;
+	}
 	mount_or_say("proc", "/proc");
 	mount_or_say("sysfs", "/sys");
 	mount_or_say("devtmpfs", "/dev");
@@ -782,6 +988,8 @@ int main(void)
 	}
 	check_pool(boot, phases);
 
+	if (cfg.soak > 0)
+		check_soak();
 	if (cfg.churn > 0)
 		check_churn();
 

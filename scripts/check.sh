@@ -150,9 +150,14 @@ bench() {
 	cat "$results/dma-bench.md"
 }
 
+# The arm64 guests' load in make check: 256 MiB of verified disk I/O from
+# four processes while the console is rebound, then 10 unbind/bind cycles
+# of both devices (guest/workload.c).
+short_load="wl_soak=256 wl_churn=10"
+
 check=(apply roundtrip checkpatch kerneldoc kunit kunit-cma bisect reproduce docs size
        hotpath guest guest-kasan realm selftest)
-full=("${check[@]}" guest-stock guest-x86_64-stock guest-x86_64 bench pkvm-stock pkvm
+full=("${check[@]}" guest-stock soak bad-pools guest-x86_64-stock guest-x86_64 bench pkvm-stock pkvm
       upstream-7.3 matrix sparse clang recipients)
 
 main() {
@@ -176,7 +181,9 @@ main() {
 		size)		gate size "$TOP/scripts/size.sh" ;;
 		# Reads the objects of the size gate.
 		hotpath)	gate hotpath "$TOP/scripts/hotpath.sh" ;;
-		guest)		gate guest-arm64 "$TOP/scripts/guest-arm64.sh" "$tree" series series ;;
+		# A short soak and churn; make check-full's soak is longer.
+		guest)		gate guest-arm64 env GUEST_APPEND="$short_load" \
+					"$TOP/scripts/guest-arm64.sh" "$tree" series series ;;
 		guest-kasan)	gate guest-kasan env GUEST_TIMEOUT=900 "$TOP/scripts/guest-arm64.sh" \
 					"$tree" series-kasan series "$TOP/guest/kasan.config" ;;
 		# Both trees as realm guests on an emulated RSI (realm/).
@@ -184,7 +191,12 @@ main() {
 		# make check-full only.  The stock guests must pass too: their
 		# force_dma_unencrypted() is false and their pool encodings are
 		# equal, so a failure there is a harness problem.
-		guest-stock)	gate guest-arm64-stock "$TOP/scripts/guest-arm64.sh" "$tree" stock base ;;
+		guest-stock)	gate guest-arm64-stock env GUEST_APPEND="$short_load" \
+					"$TOP/scripts/guest-arm64.sh" "$tree" stock base ;;
+		soak)		gate soak-arm64 env GUEST_APPEND="wl_soak=1024 wl_churn=50" \
+					GUEST_TIMEOUT=900 "$TOP/scripts/guest-arm64.sh" \
+					"$tree" series-soak series ;;
+		bad-pools)	gate bad-pools "$TOP/scripts/bad-pools.sh" ;;
 		guest-x86_64-stock) gate guest-x86_64-stock "$TOP/scripts/guest-x86_64.sh" "$tree" stock base ;;
 		guest-x86_64)	gate guest-x86_64 "$TOP/scripts/guest-x86_64.sh" "$tree" series series ;;
 		bench)		gate dma-bench bench ;;

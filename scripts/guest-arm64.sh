@@ -7,6 +7,11 @@
 #   git-ref: build that commit of <kernel-tree> (checked out, then restored).
 #   fragment: more config fragments on top of guest/arm64-rpool.config
 #   (guest/kasan.config for KASAN).
+# GUEST_APPEND adds kernel parameters (the workload's wl_* settings).
+# GUEST_POOL_DTS names dts source to append in place of the pool below;
+# a line with @SLOT@ is repeated for each virtio-mmio transport in use
+# (scripts/bad-pools.sh), and the pool's checks are left to the caller.
+# GUEST_LABEL: see guest-lib.sh.
 # Leaves build/results/<name>-arm64.{log,ktap}.  Exits non-zero on any
 # "not ok", a missing case, a timeout (GUEST_TIMEOUT, default 180 s), a
 # kernel warning or oops in the console log, or a failed host-side check.
@@ -76,11 +81,11 @@ done
 
 # dtc merges a second definition of a node into the first, so the edit is
 # appended source: the pool (size + alignment, dynamically placed; no
-# no-map, swiotlb needs it mapped) and a memory-region link per device.
-dtc -q -I dtb -O dts -o "$run/virt.dts" "$dtb"
-{
-	cat "$run/virt.dts"
-	cat <<EOF
+# no-map, swiotlb needs it mapped) and a memory-region link per device,
+# or GUEST_POOL_DTS.  A line with @SLOT@ is repeated for each transport.
+pool_dts=${GUEST_POOL_DTS:-$run/pool.dtsi}
+[ -f "$pool_dts" ] || [ -z "${GUEST_POOL_DTS:-}" ] || die "no GUEST_POOL_DTS file $pool_dts"
+[ -n "${GUEST_POOL_DTS:-}" ] || cat > "$pool_dts" <<EOF
 
 / {
 	reserved-memory {
@@ -95,28 +100,38 @@ dtc -q -I dtb -O dts -o "$run/virt.dts" "$dtb"
 		};
 	};
 };
+&{/virtio_mmio@@SLOT@} { memory-region = <&rdp>; };
 EOF
-	for a in "${slots[@]}"; do
-		printf '\n&{/virtio_mmio@%s} {\n\tmemory-region = <&rdp>;\n};\n' "$a"
-	done
+dtc -q -I dtb -O dts -o "$run/virt.dts" "$dtb"
+{
+	cat "$run/virt.dts"
+	awk -v slots="${slots[*]}" '
+		!/@SLOT@/ { print; next }
+		{ n = split(slots, s, " "); for (i = 1; i <= n; i++) {
+			line = $0; gsub(/@SLOT@/, s[i], line); print line } }
+		' "$pool_dts"
 } > "$run/virt-rdp.dts"
 dtc -q -I dts -O dtb -o "$run/virt-rdp.dtb" "$run/virt-rdp.dts" ||
 	die "DTB edit does not apply: dtc rejected $run/virt-rdp.dts"
-phandle=$(fdtget "$run/virt-rdp.dtb" /reserved-memory/restricted-dma-pool phandle)
-for a in "${slots[@]}"; do
-	[ "$(fdtget "$run/virt-rdp.dtb" "/virtio_mmio@$a" memory-region)" = "$phandle" ] ||
-		die "DTB edit did not take: /virtio_mmio@$a has no memory-region for the pool"
-done
-echo "guest: restricted-dma-pool ($pool_size bytes) attached to virtio_mmio@${slots[*]}"
+if [ -z "${GUEST_POOL_DTS:-}" ]; then
+	phandle=$(fdtget "$run/virt-rdp.dtb" /reserved-memory/restricted-dma-pool phandle)
+	for a in "${slots[@]}"; do
+		[ "$(fdtget "$run/virt-rdp.dtb" "/virtio_mmio@$a" memory-region)" = "$phandle" ] ||
+			die "DTB edit did not take: /virtio_mmio@$a has no memory-region for the pool"
+	done
+	echo "guest: restricted-dma-pool ($pool_size bytes) attached to virtio_mmio@${slots[*]}"
+else
+	echo "guest: device tree edited with $pool_dts"
+fi
 
 # --- boot and verdict ------------------------------------------------------
 guest_boot "unix:$run/stream.sock" "$QEMU" "${machine[@]}" "${devices[@]}" \
 	-nographic -no-reboot -kernel "$obj/arch/arm64/boot/Image" \
 	-initrd "$run/initramfs.cpio" -dtb "$run/virt-rdp.dtb" \
-	-append "console=ttyAMA0 panic=-1 wl_stream=port:stream"
+	-append "console=ttyAMA0 panic=-1 wl_stream=port:stream${GUEST_APPEND:+ $GUEST_APPEND}"
 
 problems=()
 assigned=$(grep -c 'assigned reserved memory node restricted-dma-pool' "$log" || true)
-[ "$assigned" -eq "$nr_devices" ] ||
+[ -n "${GUEST_POOL_DTS:-}" ] || [ "$assigned" -eq "$nr_devices" ] ||
 	problems+=("$assigned of $nr_devices virtio-mmio devices were assigned the restricted DMA pool")
 guest_verdict "arm64 $name" "$ksrc" "${problems[@]}"

@@ -36,13 +36,17 @@ guest_mmio_slots() {
 # guest_setup <arch> <name> <kernel-tree>
 # The paths of one guest run (obj, run, results, log, ktap) and its
 # timeout; checks that <kernel-tree> is one and clears old results.
+# GUEST_LABEL names the run and its results apart from the kernel's
+# build folder, for several runs of one kernel.
 guest_setup() {
+	local label=${GUEST_LABEL:-$2}
 	[ -f "$3/kernel/dma/direct.c" ] || die "$3 is not a kernel tree"
+	[[ $label =~ ^[A-Za-z0-9_.-]+$ ]] || die "GUEST_LABEL must be letters, digits, '.', '_' and '-'"
 	obj=$BUILD/obj/guest-$1-$2
-	run=$BUILD/run/guest-$1-$2
+	run=$BUILD/run/guest-$1-$label
 	results=$BUILD/results
-	log=$results/$2-$1.log
-	ktap=$results/$2-$1.ktap
+	log=$results/$label-$1.log
+	ktap=$results/$label-$1.ktap
 	timeout=${GUEST_TIMEOUT:-180}
 	mkdir -p "$obj" "$run" "$results"
 	rm -f "$log" "$ktap"

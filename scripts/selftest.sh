@@ -108,6 +108,19 @@ if [ -s "$console" ] && [ -f "$BUILD/run/guest-arm64-series/stream.txt" ]; then
 		guest_judge "$scratch/guest.log" -- guest_judge "$scratch/guest-warn.log"
 	expect guest "a guest KTAP case 'not ok'" \
 		guest_judge "$scratch/guest.log" -- guest_judge "$scratch/guest-notok.log"
+	# bad-pools: a disk pass that did not bounce through the pool it was
+	# assigned, and devices that lost the pool without a word.
+	tr -d '\r' < "$console" > "$scratch/pool.log"
+	cp "$results/series-arm64.ktap" "$scratch/pool.ktap"
+	sed -E 's/^(# disk_buffered: pool high-water mark )[0-9]+, ([0-9]+) slots/\1\2, \2 slots/' \
+		"$scratch/pool.ktap" > "$scratch/pool-bypass.ktap"
+	grep -v 'assigned reserved memory node' "$scratch/pool.log" > "$scratch/pool-silent.log"
+	expect bad-pools "a disk pass that bypassed its pool" \
+		"$TOP/scripts/bad-pools.sh" --problems "$scratch/pool.log" "$scratch/pool.ktap" -- \
+		"$TOP/scripts/bad-pools.sh" --problems "$scratch/pool.log" "$scratch/pool-bypass.ktap"
+	expect bad-pools "devices without their pool, no message" \
+		"$TOP/scripts/bad-pools.sh" --problems "$scratch/pool.log" "$scratch/pool.ktap" -- \
+		"$TOP/scripts/bad-pools.sh" --problems "$scratch/pool-silent.log" "$scratch/pool.ktap"
 else
 	echo "guest       no arm64 guest run in $results: run the guest gate first"
 	bad=1

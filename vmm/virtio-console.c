@@ -8,7 +8,8 @@
  *   workload finds in /sys/class/virtio-ports (wl_stream=port:stream).
  *   The VMM is the peer: once the guest opens the port it sends the
  *   payload of guest/stream.py (the top byte of each xorshift64 step
- *   from STREAM_SEED) and checks the guest's echo byte for byte.  A port
+ *   from STREAM_SEED), checks the guest's echo byte for byte and, once
+ *   the whole echo is back, sends one byte "A" to say so.  A port
  *   and not a second console: a console is a tty, whose line discipline
  *   would rewrite binary data.
  *
@@ -66,7 +67,7 @@ struct console {
 	/* stream */
 	struct ctrl_msg pending[MAX_PENDING];
 	unsigned int nr_pending;
-	bool guest_open;
+	bool guest_open, acked;
 	uint64_t bytes, sent, echoed, mismatches;
 	uint64_t send_state, check_state;	/* xorshift64 */
 };
@@ -201,6 +202,23 @@ static void ctrl_receive(struct virtio_dev *dev, struct console *con)
 	ctrl_flush(dev, con);
 }
 
+/*
+ * The acknowledgement: the guest must not close the port, let alone reset
+ * the device, while its echo is still on the way (guest/workload.c).
+ */
+static void stream_ack(struct virtio_dev *dev, struct console *con)
+{
+	if (con->acked || con->echoed < con->bytes || !con->guest_open ||
+	    !virtq_pop(dev, RX, &con->chain))
+		return;
+	if (!con->chain.buf[0].device_writes || !con->chain.buf[0].len)
+		die("virtio-stream: no room for the acknowledgement");
+	con->chain.buf[0].p[0] = 'A';
+	virtq_push(dev, RX, &con->chain, 1);
+	virtio_interrupt(dev);
+	con->acked = true;
+}
+
 /* Fill the guest's receive buffers with the payload, while any is left. */
 static void stream_fill(struct virtio_dev *dev, struct console *con)
 {
@@ -261,6 +279,7 @@ static void stream_notify(struct virtio_dev *dev, unsigned int queue)
 		break;
 	}
 	stream_fill(dev, con);
+	stream_ack(dev, con);
 }
 
 void virtio_stream_create(struct vm *vm, unsigned int slot, uint64_t bytes)
