@@ -154,6 +154,8 @@ bench() {
 # four processes while the console is rebound, then 10 unbind/bind cycles
 # of both devices (guest/workload.c).
 short_load="wl_soak=256 wl_churn=10"
+# make check-full's, in the arm64 and the pKVM guests: 1 GiB, 50 cycles.
+full_load="wl_soak=1024 wl_churn=50"
 
 check=(apply roundtrip checkpatch kerneldoc kunit kunit-cma bisect reproduce docs size
        hotpath guest guest-kasan realm selftest)
@@ -193,15 +195,15 @@ main() {
 		# equal, so a failure there is a harness problem.
 		guest-stock)	gate guest-arm64-stock env GUEST_APPEND="$short_load" \
 					"$TOP/scripts/guest-arm64.sh" "$tree" stock base ;;
-		soak)		gate soak-arm64 env GUEST_APPEND="wl_soak=1024 wl_churn=50" \
+		soak)		gate soak-arm64 env GUEST_APPEND="$full_load" \
 					GUEST_TIMEOUT=900 "$TOP/scripts/guest-arm64.sh" \
 					"$tree" series-soak series ;;
 		bad-pools)	gate bad-pools "$TOP/scripts/bad-pools.sh" ;;
 		guest-x86_64-stock) gate guest-x86_64-stock "$TOP/scripts/guest-x86_64.sh" "$tree" stock base ;;
 		guest-x86_64)	gate guest-x86_64 "$TOP/scripts/guest-x86_64.sh" "$tree" series series ;;
 		bench)		gate dma-bench bench ;;
-		pkvm-stock)	gate pkvm-stock "$TOP/scripts/pkvm.sh" stock base ;;
-		pkvm)		gate pkvm "$TOP/scripts/pkvm.sh" series series ;;
+		pkvm-stock)	gate pkvm-stock env PKVM_LOAD="$full_load" "$TOP/scripts/pkvm.sh" stock base ;;
+		pkvm)		gate pkvm env PKVM_LOAD="$full_load" "$TOP/scripts/pkvm.sh" series series ;;
 		# The KUnit cases ported to 7.3-rc7; reads the kunit and
 		# reproduce gates' results for the three-tree table.
 		upstream-7.3)	gate upstream-7.3 "$TOP/scripts/upstream-7.3.sh" ;;

@@ -1,14 +1,21 @@
 #!/usr/bin/env python3
-"""Tabulate the DMA map benchmark runs of two x86_64 guest console logs.
+"""Tabulate the DMA map benchmark runs of x86_64 guest console logs.
 
 The guest workload (guest/workload.c) runs tools/dma's dma_map_benchmark
 several times and prints each output line as a KTAP diagnostic.  This
 prints a markdown table with the median map and unmap latency of each
-tree and the ratio patched/stock.  It is a benchmark, not a test: it
-fails only when a log has no complete runs.
+tree, the ratio patched/stock of the medians and its 95 % bootstrap
+interval (10,000 resamples of each tree's runs, fixed seed), and says
+"no difference resolved" when the interval contains 1.  Give several logs
+per tree, from boots that alternated between the trees
+(scripts/bench-abab.sh), so that a drift of the machine hits both alike.
+It is a benchmark, not a test: it fails only when a log has no complete
+runs.
 
-Usage: dma-bench.py <stock.log> <patched.log>
+Usage: dma-bench.py <stock.log>... -- <patched.log>...
+       dma-bench.py <stock.log> <patched.log>
 """
+import random
 import re
 import statistics
 import sys
@@ -17,50 +24,73 @@ LINE = re.compile(r"^# dma_map_benchmark run (\d+): average (map|unmap) "
                   r"latency\(us\):([0-9.]+) standard deviation:([0-9.]+)")
 SETUP = re.compile(r"^# dma_map_benchmark run 1: (dma mapping benchmark.*)$")
 ACCEL = re.compile(r"^guest: accelerator (\w+)")
+RESAMPLES = 10000
 
 
-def runs(path):
-    """{'map': [us, ...], 'unmap': [...]} and the benchmark's settings."""
+def runs(paths):
+    """{'map': [us, ...], 'unmap': [...]}, the settings and accelerators."""
     lat = {"map": [], "unmap": []}
-    setup, accel = "", "?"
-    with open(path, errors="replace") as log:
-        for line in log:
-            line = line.rstrip("\r\n")
-            m = LINE.match(line)
-            if m:
-                lat[m.group(2)].append(float(m.group(3)))
-            m = SETUP.match(line)
-            if m:
-                setup = m.group(1)
-            m = ACCEL.match(line)
-            if m:
-                accel = m.group(1)
-    return lat, "%s; QEMU accelerator %s" % (setup, accel)
+    setups, accels = set(), set()
+    for path in paths:
+        per_log = {"map": [], "unmap": []}
+        with open(path, errors="replace") as log:
+            for line in log:
+                line = line.rstrip("\r\n")
+                m = LINE.match(line)
+                if m:
+                    per_log[m.group(2)].append(float(m.group(3)))
+                m = SETUP.match(line)
+                if m:
+                    setups.add(m.group(1))
+                m = ACCEL.match(line)
+                if m:
+                    accels.add(m.group(1))
+        if not per_log["map"] or len(per_log["map"]) != len(per_log["unmap"]):
+            sys.exit("dma-bench: no complete benchmark runs in %s" % path)
+        for op in lat:
+            lat[op] += per_log[op]
+    return lat, "; ".join(sorted(setups)), "/".join(sorted(accels)) or "?"
+
+
+def interval(stock, patched, rng):
+    """95 % percentile bootstrap interval of median(patched)/median(stock)."""
+    ratios = sorted(
+        statistics.median(rng.choices(patched, k=len(patched))) /
+        statistics.median(rng.choices(stock, k=len(stock)))
+        for _ in range(RESAMPLES))
+    return ratios[int(0.025 * RESAMPLES)], ratios[int(0.975 * RESAMPLES) - 1]
 
 
 def main():
-    if len(sys.argv) != 3:
+    args = sys.argv[1:]
+    if "--" in args:
+        i = args.index("--")
+        stock_logs, patched_logs = args[:i], args[i + 1:]
+    elif len(args) == 2:
+        stock_logs, patched_logs = args[:1], args[1:]
+    else:
+        stock_logs = patched_logs = []
+    if not stock_logs or not patched_logs:
         print(__doc__, file=sys.stderr)
         return 2
-    stock, stock_setup = runs(sys.argv[1])
-    patched, patched_setup = runs(sys.argv[2])
-    for name, lat in (("stock", stock), ("patched", patched)):
-        if not lat["map"] or len(lat["map"]) != len(lat["unmap"]):
-            print("dma-bench: no complete benchmark runs in the %s log" % name,
-                  file=sys.stderr)
-            return 1
-    print("Streaming map/unmap of one page through swiotlb=force, x86_64 "
-          "guest, %d runs per tree.\nstock: %s\npatched: %s\n"
-          % (len(stock["map"]), stock_setup, patched_setup))
+    stock, setup, accel_s = runs(stock_logs)
+    patched, setup_p, accel_p = runs(patched_logs)
+    rng = random.Random(20261201)
+    print("Streaming map/unmap of one page through swiotlb=force, x86_64 guest; "
+          "%d boots per tree, %d runs each tree in all; QEMU accelerator %s "
+          "(stock) and %s (patched).\n%s\n"
+          % (len(stock_logs), len(stock["map"]), accel_s, accel_p, setup or setup_p))
     print("| latency (us) | stock 7.2.13 median | patched median | "
-          "patched / stock | stock runs | patched runs |")
-    print("|---|---|---|---|---|---|")
+          "patched / stock | 95 % interval | verdict | stock range | patched range |")
+    print("|---|---|---|---|---|---|---|---|")
     for op in ("map", "unmap"):
         s, p = statistics.median(stock[op]), statistics.median(patched[op])
-        ratio = "%.2f" % (p / s) if s else "n/a"
-        print("| %s | %.1f | %.1f | %s | %s | %s |"
-              % (op, s, p, ratio, " ".join("%.1f" % v for v in stock[op]),
-                 " ".join("%.1f" % v for v in patched[op])))
+        lo, hi = interval(stock[op], patched[op], rng)
+        verdict = ("no difference resolved" if lo <= 1 <= hi else
+                   "patched slower" if lo > 1 else "patched faster")
+        print("| %s | %.1f | %.1f | %.2f | %.2f to %.2f | %s | %.1f to %.1f | %.1f to %.1f |"
+              % (op, s, p, p / s, lo, hi, verdict, min(stock[op]), max(stock[op]),
+                 min(patched[op]), max(patched[op])))
     return 0
 
 

@@ -55,11 +55,21 @@ guest_setup() {
 # guest_kernel <ksrc> <ref> <obj> <image> <fragment>...
 # Build <image> (a make target) from <ref> of <ksrc> (empty: as checked
 # out), with the fragments merged onto allnoconfig.  ARCH and
-# CROSS_COMPILE come from the caller.  Sets build_time.
+# CROSS_COMPILE come from the caller.  Sets build_time.  With
+# GUEST_REUSE_KERNEL=1 a kernel built from the same commit and fragments
+# is used as it is (no checkout, no make): for many boots of two trees.
 guest_kernel() {
-	local ksrc=$1 ref=$2 obj=$3 image=$4 start=$SECONDS opt
+	local ksrc=$1 ref=$2 obj=$3 image=$4 start=$SECONDS opt stamp
 	shift 4
 	mkdir -p "$obj"
+	stamp="$(git -C "$ksrc" rev-parse "${ref:-HEAD}" 2>/dev/null) $(cat "$@" | md5sum)"
+	if [ -n "${GUEST_REUSE_KERNEL:-}" ] && [ -n "${stamp%% *}" ] &&
+	   [ "$(cat "$obj/built-from" 2>/dev/null)" = "$stamp" ]; then
+		echo "guest: reusing the kernel in $obj"
+		build_time=0
+		return
+	fi
+	rm -f "$obj/built-from"
 	cat "$@" > "$obj/fragment.config"
 	echo "guest: building the kernel${ref:+ at $ref} in $obj"
 	[ -z "$ref" ] || checkout_ref "$ksrc" "$ref"
@@ -70,6 +80,7 @@ guest_kernel() {
 	done < <(grep '^CONFIG_' "$obj/fragment.config")
 	kmake -C "$ksrc" O="$obj" -j"$(nproc)" "$image"
 	[ -z "$ref" ] || restore_ref "$ksrc"
+	echo "$stamp" > "$obj/built-from"
 	build_time=$((SECONDS - start))
 }
 

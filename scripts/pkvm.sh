@@ -39,6 +39,10 @@ timeout=${PKVM_TIMEOUT:-900}
 # The VMM gives up first, so that a hung guest is reported by the VMM
 # (with its evidence) rather than cut off by timeout(1).
 vmm_timeout=$((timeout - 120))
+# The workload's load in the protected guest (guest/workload.c): PKVM_LOAD,
+# e.g. "wl_soak=1024 wl_churn=50"; none by default.
+load=${PKVM_LOAD:-}
+[[ $load =~ ^[a-z_=0-9\ ]*$ ]] || die "PKVM_LOAD may only hold wl_<name>=<number> settings"
 mkdir -p "$obj" "$run" "$results"
 rm -f "$log" "$glog" "$ktap"
 
@@ -83,7 +87,10 @@ host_initramfs() {
 	shift
 	cpp -nostdinc -undef -x assembler-with-cpp -P -I "$TOP/vmm" "$@" \
 		-DINITRD_SIZE="$(stat -c %s "$run/initramfs.cpio")" \
-		"$TOP/vmm/guest.dts" > "${dtb%.dtb}.dts"
+		"$TOP/vmm/guest.dts" |
+		sed "s/ wl_stream=port:stream\"/ wl_stream=port:stream${load:+ $load}\"/" > "${dtb%.dtb}.dts"
+	grep -q "wl_stream=port:stream${load:+ $load}\"" "${dtb%.dtb}.dts" ||
+		die "the guest's bootargs in vmm/guest.dts no longer end in wl_stream=port:stream"
 	dtc -W no-unit_address_vs_reg -I dts -O dtb -o "$dtb" "${dtb%.dtb}.dts" ||
 		die "dtc rejected ${dtb%.dtb}.dts"
 	cat > "${cpio%.cpio}.list" <<EOF

@@ -6,9 +6,11 @@
  *                 [-o console-output] [-s stream-bytes] [-t seconds]
  *
  * Exit status 0 only if the guest powered off by itself, the stream came
- * back intact, no device access left the restricted DMA pool and a guest
- * page that was never shared faults when the VMM reads it.  Any error, a
- * guest panic (reset), a VMM fault or the timeout gives a non-zero status.
+ * back intact, no device access left the restricted DMA pool, the pool
+ * pages shared at rest after the first stream round are the ones shared at
+ * the end, and a guest page that was never shared faults when the VMM
+ * reads it.  Any error, a guest panic (reset), a VMM fault or the timeout
+ * gives a non-zero status.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -68,6 +70,7 @@ void vm_finish(struct vm *vm, const char *how, bool powered_off)
 	       (unsigned long long)vm->outside_pool);
 	ok &= vm->pool_pages_used > 0 && !vm->outside_pool;
 	pthread_mutex_unlock(&vm->stats_lock);
+	ok &= mem_report_pool_sharing(vm);
 
 	/* The negative control: the kernel's first page is guest-private. */
 	private = guest_page_faults(vm, vm->entry);

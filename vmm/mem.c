@@ -221,3 +221,43 @@ bool guest_page_faults(struct vm *vm, uint64_t gpa)
 	probe_jmp = NULL;
 	return faulted;
 }
+
+/*
+ * How many pages of the restricted DMA pool the VMM can read: the pages
+ * the guest shared (swiotlb shares the whole pool once, when the first
+ * device attaches it).  Counted at rest after the boot's I/O and again
+ * at the end, so that a page unshared and not shared again, or shared
+ * twice over, shows up as a difference.
+ */
+static long pool_shared_at_rest = -1;
+
+static unsigned long pool_pages_shared(struct vm *vm)
+{
+	unsigned long n = 0;
+	uint64_t gpa;
+
+	for (gpa = POOL_BASE; gpa < POOL_BASE + POOL_SIZE; gpa += PAGE_SIZE)
+		n += !guest_page_faults(vm, gpa);
+	return n;
+}
+
+void mem_count_pool_at_rest(struct vm *vm)
+{
+	if (pool_shared_at_rest < 0)
+		pool_shared_at_rest = pool_pages_shared(vm);
+}
+
+bool mem_report_pool_sharing(struct vm *vm)
+{
+	unsigned long now = pool_pages_shared(vm);
+
+	if (pool_shared_at_rest < 0) {
+		printf("vmm: %lu of %lu restricted DMA pool pages shared at the end (no count at rest: the first stream round never ended)\n",
+		       now, POOL_SIZE / PAGE_SIZE);
+		return true;
+	}
+	printf("vmm: restricted DMA pool pages shared: %ld of %lu at rest after the first stream round, %lu at the end%s\n",
+	       pool_shared_at_rest, POOL_SIZE / PAGE_SIZE, now,
+	       now == (unsigned long)pool_shared_at_rest ? "" : ": FAIL, the pool's sharing changed");
+	return now == (unsigned long)pool_shared_at_rest;
+}

@@ -9,7 +9,10 @@
  *   The VMM is the peer: once the guest opens the port it sends the
  *   payload of guest/stream.py (the top byte of each xorshift64 step
  *   from STREAM_SEED), checks the guest's echo byte for byte and, once
- *   the whole echo is back, sends one byte "A" to say so.  A port
+ *   the whole echo is back, sends one byte "A" to say so.  One byte "R"
+ *   from the guest then asks for another round, from STREAM_SEED plus
+ *   the round's number; the guest may reset the device between rounds
+ *   (its soak and device_churn cases unbind and rebind it).  A port
  *   and not a second console: a console is a tty, whose line discipline
  *   would rewrite binary data.
  *
@@ -68,7 +71,8 @@ struct console {
 	struct ctrl_msg pending[MAX_PENDING];
 	unsigned int nr_pending;
 	bool guest_open, acked;
-	uint64_t bytes, sent, echoed, mismatches;
+	uint64_t bytes, sent, echoed;		/* this round */
+	uint64_t rounds, total_sent, total_echoed, mismatches;
 	uint64_t send_state, check_state;	/* xorshift64 */
 };
 
@@ -217,6 +221,8 @@ static void stream_ack(struct virtio_dev *dev, struct console *con)
 	virtq_push(dev, RX, &con->chain, 1);
 	virtio_interrupt(dev);
 	con->acked = true;
+	if (!con->rounds)
+		mem_count_pool_at_rest(dev->vm);
 }
 
 /* Fill the guest's receive buffers with the payload, while any is left. */
@@ -237,10 +243,20 @@ static void stream_fill(struct virtio_dev *dev, struct console *con)
 			for (j = 0; j < b->len && con->sent < con->bytes; j++, con->sent++)
 				b->p[j] = next_byte(&con->send_state);
 			written += j;
+			con->total_sent += j;
 		}
 		virtq_push(dev, RX, &con->chain, written);
 		virtio_interrupt(dev);
 	}
+}
+
+/* The next round, which the guest asked for with "R". */
+static void stream_next_round(struct console *con)
+{
+	con->rounds++;
+	con->sent = con->echoed = 0;
+	con->acked = false;
+	con->send_state = con->check_state = STREAM_SEED + con->rounds;
 }
 
 static void stream_check(struct virtio_dev *dev, struct console *con)
@@ -254,9 +270,16 @@ static void stream_check(struct virtio_dev *dev, struct console *con)
 
 			if (b->device_writes)
 				continue;
-			for (j = 0; j < b->len; j++, con->echoed++)
-				con->mismatches += con->echoed >= con->sent ||
+			for (j = 0; j < b->len; j++) {
+				if (con->acked && b->p[j] == 'R') {
+					stream_next_round(con);
+					continue;
+				}
+				con->mismatches += con->acked || con->echoed >= con->sent ||
 					b->p[j] != next_byte(&con->check_state);
+				con->echoed++;
+				con->total_echoed++;
+			}
 		}
 		virtq_push(dev, TX, &con->chain, 0);
 		virtio_interrupt(dev);
@@ -282,6 +305,15 @@ static void stream_notify(struct virtio_dev *dev, unsigned int queue)
 	stream_ack(dev, con);
 }
 
+/* The driver starts over: control messages and the port are gone. */
+static void stream_reset(struct virtio_dev *dev)
+{
+	struct console *con = dev->priv;
+
+	con->nr_pending = 0;
+	con->guest_open = false;
+}
+
 void virtio_stream_create(struct vm *vm, unsigned int slot, uint64_t bytes)
 {
 	struct virtio_dev *dev = calloc(1, sizeof(*dev));
@@ -301,6 +333,7 @@ void virtio_stream_create(struct vm *vm, unsigned int slot, uint64_t bytes)
 	dev->config_len = sizeof(con->config);
 	dev->nr_queues = 4;
 	dev->notify = stream_notify;
+	dev->reset = stream_reset;
 	dev->priv = con;
 	virtio_dev_register(dev);
 	stream = con;
@@ -313,11 +346,11 @@ bool virtio_stream_report(void)
 
 	if (!stream)
 		return true;
-	ok = stream->sent == stream->bytes && stream->echoed == stream->bytes &&
-	     !stream->mismatches;
-	printf("vmm: stream %s: %llu bytes sent, %llu echoed back, %llu mismatches\n",
-	       ok ? "ok" : "FAILED", (unsigned long long)stream->sent,
-	       (unsigned long long)stream->echoed,
+	ok = stream->acked && !stream->mismatches;
+	printf("vmm: stream %s: %llu rounds, %llu bytes sent, %llu echoed back, %llu mismatches\n",
+	       ok ? "ok" : "FAILED", (unsigned long long)stream->rounds + 1,
+	       (unsigned long long)stream->total_sent,
+	       (unsigned long long)stream->total_echoed,
 	       (unsigned long long)stream->mismatches);
 	return ok;
 }

@@ -96,6 +96,8 @@ static void reset(struct virtio_dev *dev)
 	memset(dev->vq, 0, sizeof(dev->vq));
 	dev->interrupt_status = 0;
 	set_irq_line(dev);
+	if (dev->reset)
+		dev->reset(dev);
 }
 
 static void set_status(struct virtio_dev *dev, uint32_t status)

@@ -53,6 +53,8 @@ struct virtio_dev {
 	void (*notify)(struct virtio_dev *dev, unsigned int queue);
 	/* The driver set DRIVER_OK; dev->lock held */
 	void (*driver_ok)(struct virtio_dev *dev);
+	/* The driver reset the device (status 0), e.g. on unbind; optional */
+	void (*reset)(struct virtio_dev *dev);
 	void *priv;
 
 	/* Transport state, under lock: vCPU threads access it concurrently */

@@ -72,6 +72,8 @@ void mem_load_file(struct vm *vm, const char *path, uint64_t base,
 		   uint64_t max, const char *what);
 void *guest_ptr(struct vm *vm, uint64_t gpa, uint64_t len, const char *what);
 bool guest_page_faults(struct vm *vm, uint64_t gpa);
+void mem_count_pool_at_rest(struct vm *vm);
+bool mem_report_pool_sharing(struct vm *vm);
 void mem_catch_faults(struct vm *vm);
 
 /* vcpu.c */
