@@ -5,7 +5,7 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: all help deps tree check check-full kunit reproduce mutants realm soak bad-pools docs export guests guest-kasan pkvm upstream-7.3 size clean
+.PHONY: all help deps tree check check-full kunit reproduce mutants realm soak bad-pools bench docs export guests guest-kasan pkvm upstream-7.3 size clean
 
 all: deps tree
 	$(S)/guest-arm64.sh build/tree series series
@@ -27,6 +27,7 @@ help:
 	@echo "make realm       both trees as realm guests on an emulated RSI (realm/)"
 	@echo "make soak        the arm64 guest with 1 GiB of verified I/O and 50 unbind/bind cycles"
 	@echo "make bad-pools   the arm64 guest of both trees with malformed restricted pools"
+	@echo "make bench       the DMA map benchmark in 10 alternating boots per tree, with a 95% interval"
 	@echo "make upstream-7.3  the KUnit port on Linux 7.3-rc7 (v1 suite)"
 	@echo "make export      patches/ from the development tree build/linux (or TREE=...)"
 	@echo "make clean       remove build/ (the download and ccache cache stays)"
@@ -81,6 +82,11 @@ soak: tree
 # The arm64 guest of both trees with restricted pools that are wrong.
 bad-pools: tree
 	$(S)/bad-pools.sh
+
+# The DMA map benchmark, stock and series in alternating boots (TCG: KVM
+# does not run the x86_64 guest on this machine).
+bench: tree
+	GUEST_ACCEL=$${GUEST_ACCEL:-tcg} $(S)/bench-abab.sh 10
 
 # The workload in a pKVM protected VM, run by our own VMM (vmm/) on a
 # pKVM host under QEMU TCG.

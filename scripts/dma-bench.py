@@ -5,10 +5,13 @@ The guest workload (guest/workload.c) runs tools/dma's dma_map_benchmark
 several times and prints each output line as a KTAP diagnostic.  This
 prints a markdown table with the median map and unmap latency of each
 tree, the ratio patched/stock of the medians and its 95 % bootstrap
-interval (10,000 resamples of each tree's runs, fixed seed), and says
-"no difference resolved" when the interval contains 1.  Give several logs
-per tree, from boots that alternated between the trees
-(scripts/bench-abab.sh), so that a drift of the machine hits both alike.
+interval, and says "no difference resolved" when the interval contains
+1.  Give several logs per tree, from boots that alternated between the
+trees (scripts/bench-abab.sh), so that a drift of the machine hits both
+alike.  The runs of one boot share that boot's luck, so with several
+logs a tree's samples are its boots (the median of each boot's runs) and
+the bootstrap resamples boots (10,000 times, fixed seed); with one log
+per tree they are its runs.
 It is a benchmark, not a test: it fails only when a log has no complete
 runs.
 
@@ -27,9 +30,11 @@ ACCEL = re.compile(r"^guest: accelerator (\w+)")
 RESAMPLES = 10000
 
 
-def runs(paths):
-    """{'map': [us, ...], 'unmap': [...]}, the settings and accelerators."""
+def samples(paths):
+    """{'map': [us, ...], 'unmap': [...]} (one per boot, or per run when
+    there is one log), the number of runs, the settings, the accelerators."""
     lat = {"map": [], "unmap": []}
+    nr_runs = 0
     setups, accels = set(), set()
     for path in paths:
         per_log = {"map": [], "unmap": []}
@@ -47,9 +52,13 @@ def runs(paths):
                     accels.add(m.group(1))
         if not per_log["map"] or len(per_log["map"]) != len(per_log["unmap"]):
             sys.exit("dma-bench: no complete benchmark runs in %s" % path)
+        nr_runs += len(per_log["map"])
         for op in lat:
-            lat[op] += per_log[op]
-    return lat, "; ".join(sorted(setups)), "/".join(sorted(accels)) or "?"
+            if len(paths) == 1:
+                lat[op] += per_log[op]
+            else:
+                lat[op].append(statistics.median(per_log[op]))
+    return lat, nr_runs, "; ".join(sorted(setups)), "/".join(sorted(accels)) or "?"
 
 
 def interval(stock, patched, rng):
@@ -73,24 +82,28 @@ def main():
     if not stock_logs or not patched_logs:
         print(__doc__, file=sys.stderr)
         return 2
-    stock, setup, accel_s = runs(stock_logs)
-    patched, setup_p, accel_p = runs(patched_logs)
+    stock, runs_s, setup, accel_s = samples(stock_logs)
+    patched, runs_p, setup_p, accel_p = samples(patched_logs)
     rng = random.Random(20261201)
+    unit = "boot medians" if len(stock_logs) > 1 else "runs"
     print("Streaming map/unmap of one page through swiotlb=force, x86_64 guest; "
-          "%d boots per tree, %d runs each tree in all; QEMU accelerator %s "
-          "(stock) and %s (patched).\n%s\n"
-          % (len(stock_logs), len(stock["map"]), accel_s, accel_p, setup or setup_p))
+          "stock %d boots (%d runs), patched %d boots (%d runs); samples are %s; "
+          "QEMU accelerator %s (stock) and %s (patched).\n%s\n"
+          % (len(stock_logs), runs_s, len(patched_logs), runs_p, unit, accel_s,
+             accel_p, setup or setup_p))
     print("| latency (us) | stock 7.2.13 median | patched median | "
-          "patched / stock | 95 % interval | verdict | stock range | patched range |")
+          "patched / stock | 95 %% interval | verdict | stock %s | patched %s |"
+          % (unit, unit))
     print("|---|---|---|---|---|---|---|---|")
     for op in ("map", "unmap"):
         s, p = statistics.median(stock[op]), statistics.median(patched[op])
         lo, hi = interval(stock[op], patched[op], rng)
         verdict = ("no difference resolved" if lo <= 1 <= hi else
                    "patched slower" if lo > 1 else "patched faster")
-        print("| %s | %.1f | %.1f | %.2f | %.2f to %.2f | %s | %.1f to %.1f | %.1f to %.1f |"
-              % (op, s, p, p / s, lo, hi, verdict, min(stock[op]), max(stock[op]),
-                 min(patched[op]), max(patched[op])))
+        print("| %s | %.2f | %.2f | %.2f | %.2f to %.2f | %s | %s | %s |"
+              % (op, s, p, p / s, lo, hi, verdict,
+                 " ".join("%.1f" % v for v in stock[op]),
+                 " ".join("%.1f" % v for v in patched[op])))
     return 0
 
 
