@@ -500,7 +500,6 @@ static void check_pool(long boot, int expected)
 	result(ok, "swiotlb_pool_in_use");
 }
 
-/* No DMA-API misuse found, and the checker did not switch itself off. */
 /*
  * A device whose virtqueues it can no longer read stops answering, and
  * the process waiting for it sleeps in the kernel for good.  So a long
@@ -577,7 +576,7 @@ static bool rebind(const struct churn_device *c)
 		if (!write_file(path, c->dev))
 			return true;
 	}
-	diag("device_churn: writing %s to %s failed: %s", c->dev, path, strerror(errno));
+	diag("rebind: writing %s to %s failed: %s", c->dev, path, strerror(errno));
 	return false;
 }
 
@@ -593,7 +592,7 @@ static bool device_back(bool port)
 			return true;
 		usleep(10000);
 	}
-	diag("device_churn: %s did not come back", port ? cfg.stream + 5 : cfg.disk);
+	diag("rebind: %s did not come back", port ? cfg.stream + 5 : cfg.disk);
 	return false;
 }
 
@@ -695,7 +694,7 @@ static void check_churn(void)
 static const size_t soak_sizes[] = { 4096, 65536, 262144, 1048576 };
 
 static struct soak_counts {
-	uint64_t checked, bad, errors, rounds, racer_failed, done;
+	uint64_t checked, bad, errors, rounds, done;
 	uint64_t by_mode[2];
 } *soak;
 
@@ -848,6 +847,7 @@ static void check_soak(void)
 	       soak->checked >= (uint64_t)cfg.soak << 20, "soak");
 }
 
+/* No DMA-API misuse found, and the checker did not switch itself off. */
 static void check_dma_debug(void)
 {
 	long errors = read_long(DMA_DEBUG "error_count");

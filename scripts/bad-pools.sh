@@ -123,7 +123,7 @@ EOF
 	declare -A seen=()
 	for t in stock:base series:series; do
 		tname=${t%%:*} ref=${t#*:} label=bad-pool-$name-$tname status=0
-		GUEST_POOL_DTS=$work/$name.dtsi GUEST_LABEL=$label GUEST_TIMEOUT=$timeout \
+		GUEST_REUSE_KERNEL=1 GUEST_POOL_DTS=$work/$name.dtsi GUEST_LABEL=$label GUEST_TIMEOUT=$timeout \
 			"$TOP/scripts/guest-arm64.sh" "$tree" "$tname" "$ref" > "$work/$label.out" 2>&1 || true
 		grep -q '^guest: booting' "$work/$label.out" ||
 			die "the $tname guest for case $name did not boot: see $work/$label.out"

@@ -34,6 +34,25 @@ sed -i '0,/^dma-direct decides/s//dma-direct also decides/' "$scratch"/edited/00
 expect roundtrip "a patch edited by hand, not exported" \
 	roundtrip "$TOP/patches" -- roundtrip "$scratch/edited"
 
+# apply: a patch whose context no longer matches the base.  tree.sh must
+# fail and leave nothing behind (in a scratch BUILD: the real tree stays).
+mkdir -p "$scratch/apply-patches"
+cp "$TOP"/patches/0*.patch "$scratch/apply-patches/"
+p=$(ls "$scratch"/apply-patches/0002-*.patch)
+awk '!done && /^ \t/ { sub(/^ \t/, " \tX"); done = 1 } { print }' "$p" > "$p.new" && mv "$p.new" "$p"
+apply_tree() {	# build-folder patches
+	BUILD=$1 PATCHES=$2 "$TOP/scripts/tree.sh" || return
+	git -C "$1/tree" rev-parse -q --verify series >/dev/null
+}
+expect apply "a patch whose context does not match" \
+	apply_tree "$scratch/apply-clean" "$TOP/patches" -- \
+	apply_tree "$scratch/apply-seeded" "$scratch/apply-patches"
+if [ -e "$scratch/apply-seeded/tree" ] || [ -e "$scratch/apply-seeded/tree.new" ]; then
+	echo "apply       the failed apply left a tree behind in $scratch/apply-seeded"
+	bad=1
+fi
+rm -rf "$scratch/apply-clean" "$scratch/apply-seeded"
+
 # checkpatch: an over-long line in a commit message, and trailing
 # whitespace on an added line of code.
 mkdir -p "$scratch/long" "$scratch/space"

@@ -4,14 +4,15 @@
 # on top of the base (the same tests without the fixes).
 #
 # KSRC=/path/to/kernel uses that tree as the base instead of Debian's
-# 7.2.13; it is never modified.
+# 7.2.13; it is never modified.  PATCHES=<folder> applies another copy of
+# the series (scripts/selftest.sh seeds one).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 need git
 
 tree=$BUILD/tree
-patches=("$TOP"/patches/0*.patch)
-[ -e "${patches[1]}" ] || die "no patches in $TOP/patches"
+patches=("${PATCHES:-$TOP/patches}"/0*.patch)
+[ -e "${patches[1]}" ] || die "no patches in ${PATCHES:-$TOP/patches}"
 series=("${patches[@]:1}")		# without the cover letter
 suite=$(grep -l '^Subject: .*add a KUnit suite for memory encryption' "${series[@]}")
 [ -n "$suite" ] || die "cannot find the KUnit suite patch in patches/"
