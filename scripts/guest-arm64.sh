@@ -42,13 +42,7 @@ guest=$TOP/guest
 # runs full only makes requests wait, but its "swiotlb buffer is full"
 # messages share the console with the KTAP lines and could split them.
 machine=(-M virt -cpu max -smp 2 -m 512)
-devices=(-global virtio-mmio.force-legacy=false
-	 -drive "file=$run/disk.img,if=none,format=raw,id=d0"
-	 -device virtio-blk-device,drive=d0,iommu_platform=on
-	 -device virtio-serial-device,iommu_platform=on,max_ports=2
-	 -chardev "socket,id=c0,path=$run/stream.sock,server=on,wait=off"
-	 -device virtserialport,chardev=c0,name=stream)
-nr_devices=2
+guest_arm64_devices
 pool_size=0x4000000	# 64 MiB: see above
 pool_align=0x200000
 
@@ -59,9 +53,7 @@ guest_initramfs "$run" aarch64-linux-gnu-gcc "$obj"
 
 # --- device tree --------------------------------------------------------
 rm -f "$run"/*.dtb "$run"/*.dts
-timeout 30 "$QEMU" "${machine[@]}" -machine dumpdtb="$run/virt.dtb" \
-	"${devices[@]}" -display none </dev/null >"$run/dumpdtb.log" 2>&1 ||
-	die "QEMU could not dump the virt device tree: $(cat "$run/dumpdtb.log")"
+guest_dump_dtb
 
 # Which virtio-mmio transports hold our devices?
 guest_mmio_slots "$run"

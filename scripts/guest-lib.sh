@@ -33,6 +33,31 @@ guest_mmio_slots() {
 		' "$1/qtree.txt")
 }
 
+# guest_arm64_devices: the virtio-mmio devices of the arm64 guests
+# (guest-arm64.sh, realm.sh) into the array devices, and their number
+# into nr_devices: the disk $run/disk.img and a virtio-serial port named
+# "stream" on the socket $run/stream.sock (stream.py's end), both with
+# ACCESS_PLATFORM, so that virtio goes through the DMA API.
+guest_arm64_devices() {
+	# shellcheck disable=SC2054 # QEMU's options are comma lists
+	devices=(-global virtio-mmio.force-legacy=false
+		 -drive "file=$run/disk.img,if=none,format=raw,id=d0"
+		 -device virtio-blk-device,drive=d0,iommu_platform=on
+		 -device virtio-serial-device,iommu_platform=on,max_ports=2
+		 -chardev "socket,id=c0,path=$run/stream.sock,server=on,wait=off"
+		 -device virtserialport,chardev=c0,name=stream)
+	nr_devices=2
+}
+
+# guest_dump_dtb: the device tree QEMU makes for $QEMU "${machine[@]}"
+# "${devices[@]}" (the same options as the run: -smp, -m and the devices
+# all shape it), into $run/virt.dtb.
+guest_dump_dtb() {
+	timeout 30 "$QEMU" "${machine[@]}" -machine dumpdtb="$run/virt.dtb" \
+		"${devices[@]}" -display none </dev/null >"$run/dumpdtb.log" 2>&1 ||
+		die "QEMU could not dump the virt device tree: $(cat "$run/dumpdtb.log")"
+}
+
 # guest_setup <arch> <name> <kernel-tree>
 # The paths of one guest run (obj, run, results, log, ktap) and its
 # timeout; checks that <kernel-tree> is one and clears old results.

@@ -86,18 +86,8 @@ initrd_end=$((initrd_addr + $(stat -c %s "$initrd")))
 guest_fresh_disk
 # shellcheck disable=SC2054 # QEMU's options are comma lists
 machine=(-M virt,virtualization=on,gic-version=3,its=off -cpu max -smp 2 -m "${ram_mib}M")
-# shellcheck disable=SC2054
-devices=(-global virtio-mmio.force-legacy=false
-	 -drive "file=$run/disk.img,if=none,format=raw,id=d0"
-	 -device virtio-blk-device,drive=d0,iommu_platform=on
-	 -device virtio-serial-device,iommu_platform=on,max_ports=2
-	 -chardev "socket,id=c0,path=$run/stream.sock,server=on,wait=off"
-	 -device virtserialport,chardev=c0,name=stream)
-nr_devices=2
-
-timeout 30 "$QEMU" "${machine[@]}" -machine dumpdtb="$run/virt.dtb" \
-	"${devices[@]}" -display none </dev/null >"$run/dumpdtb.log" 2>&1 ||
-	die "QEMU could not dump the virt device tree: $(cat "$run/dumpdtb.log")"
+guest_arm64_devices
+guest_dump_dtb
 
 pool_args=()
 if [ "${REALM_POOL:-1}" != 0 ]; then
