@@ -5,7 +5,7 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: all help deps tree check check-full kunit reproduce mutants realm soak bad-pools bench docs export guests guest-kasan pkvm upstream-7.3 size clean
+.PHONY: all help deps tree check check-full check-selftest kunit reproduce mutants realm soak bad-pools bench docs export guests guest-kasan pkvm upstream-7.3 size clean
 
 all: deps tree
 	$(S)/guest-arm64.sh build/tree series series
@@ -14,6 +14,7 @@ help:
 	@echo "make             apply the series and boot an arm64 guest that uses it"
 	@echo "make check       the CI gate: one line per gate, then N passed, N failed"
 	@echo "make check-full  make check and the slow gates (guests, pKVM, 7.3, matrix, sparse, clang)"
+	@echo "make check-selftest  seeded defects for the gates that need builds and for check-full's"
 	@echo "make deps        install the Debian packages the harness needs"
 	@echo "make tree        build/tree: the base with the series applied"
 	@echo "make kunit       the KUnit suite on the series"
@@ -27,7 +28,7 @@ help:
 	@echo "make realm       both trees as realm guests on an emulated RSI (realm/)"
 	@echo "make soak        the arm64 guest with 1 GiB of verified I/O and 50 unbind/bind cycles"
 	@echo "make bad-pools   the arm64 guest of both trees with malformed restricted pools"
-	@echo "make bench       the DMA map benchmark in 10 alternating boots per tree, with a 95% interval"
+	@echo "make bench       DMA map and coherent allocation benchmarks, 10 alternating boots per tree"
 	@echo "make upstream-7.3  the KUnit port on Linux 7.3-rc7 (v1 suite)"
 	@echo "make export      patches/ from the development tree build/linux (or TREE=...)"
 	@echo "make clean       remove build/ (the download and ccache cache stays)"
@@ -83,10 +84,12 @@ soak: tree
 bad-pools: tree
 	$(S)/bad-pools.sh
 
-# The DMA map benchmark, stock and series in alternating boots (TCG: KVM
-# does not run the x86_64 guest on this machine).
+# The DMA map benchmark and the coherent allocation benchmark, stock and
+# series in alternating boots (TCG: KVM does not run these guests on this
+# machine).
 bench: tree
-	GUEST_ACCEL=$${GUEST_ACCEL:-tcg} $(S)/bench-abab.sh 10
+	GUEST_ACCEL=$${GUEST_ACCEL:-tcg} $(S)/bench-abab.sh map 10
+	$(S)/bench-abab.sh coherent 10
 
 # The workload in a pKVM protected VM, run by our own VMM (vmm/) on a
 # pKVM host under QEMU TCG.
@@ -98,6 +101,12 @@ pkvm: tree
 check-full: deps
 	$(S)/deps.sh gates
 	$(S)/check.sh full
+
+# The seeded defects of make check-full's self-test gate; it reads the
+# results of the slow gates, so run make check-full once first.
+check-selftest: deps
+	$(S)/deps.sh gates
+	$(S)/check.sh selftest-full
 
 upstream-7.3: tree
 	$(S)/upstream-7.3.sh

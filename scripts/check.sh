@@ -2,8 +2,9 @@
 # The CI gate: one line per gate, then "N passed, N failed".
 # Usage: scripts/check.sh [gate...|full]
 #   default: the make check gates; "full": those and the slow ones of
-#   make check-full (every guest on both trees, pKVM, the 7.3 comparison,
-#   the build matrix, sparse, clang, recipients).
+#   make check-full (every guest on both trees, pKVM, the benchmarks, the
+#   7.3 comparison, the build matrix, sparse, clang, recipients, and the
+#   seeded defects of all of these).
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -111,10 +112,10 @@ kerneldoc() {
 }
 
 # Every patch builds kernel/dma/ on its own, with W=1 and no warnings.
-bisect() {
+bisect() {	# [range], default base..series
 	local c obj=$BUILD/obj/kunit-arm64-series rc=0
 	[ -f "$obj/.config" ] || { echo "run the kunit gate first"; return 1; }
-	for c in $(git -C "$tree" rev-list --reverse base..series); do
+	for c in $(git -C "$tree" rev-list --reverse "${1:-base..series}"); do
 		git -C "$tree" checkout -q "$c"
 		echo "== $(git -C "$tree" log -1 --format=%s "$c")"
 		ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- \
@@ -160,7 +161,7 @@ full_load="wl_soak=1024 wl_churn=50"
 check=(apply roundtrip checkpatch kerneldoc kunit kunit-cma bisect reproduce docs size
        hotpath guest guest-kasan realm selftest)
 full=("${check[@]}" guest-stock soak bad-pools guest-x86_64-stock guest-x86_64 bench pkvm-stock pkvm
-      upstream-7.3 matrix sparse clang recipients)
+      bench-coherent upstream-7.3 matrix sparse clang recipients selftest-full)
 
 main() {
 	local gates=("$@") g
@@ -202,6 +203,9 @@ main() {
 		guest-x86_64-stock) gate guest-x86_64-stock "$TOP/scripts/guest-x86_64.sh" "$tree" stock base ;;
 		guest-x86_64)	gate guest-x86_64 "$TOP/scripts/guest-x86_64.sh" "$tree" series series ;;
 		bench)		gate dma-bench bench ;;
+		# dma_alloc_coherent() on a pooled device, 10 alternating boots
+		# per tree: a table, fails only without results.
+		bench-coherent)	gate bench-coherent "$TOP/scripts/bench-abab.sh" coherent 10 ;;
 		pkvm-stock)	gate pkvm-stock env PKVM_LOAD="$full_load" "$TOP/scripts/pkvm.sh" stock base ;;
 		pkvm)		gate pkvm env PKVM_LOAD="$full_load" "$TOP/scripts/pkvm.sh" series series ;;
 		# The KUnit cases ported to 7.3-rc7; reads the kunit and
@@ -213,6 +217,9 @@ main() {
 		sparse)		gate sparse "$TOP/scripts/sparse.sh" ;;
 		clang)		gate clang "$TOP/scripts/clang.sh" ;;
 		recipients)	gate recipients "$TOP/scripts/recipients.sh" --check ;;
+		# Seeded defects that need builds, and those of the gates above
+		# (scripts/selftest-full.sh); reads their results, so it runs last.
+		selftest-full)	gate selftest-full "$TOP/scripts/selftest.sh" full ;;
 		*)		echo "unknown gate '$g'" >&2; exit 2 ;;
 		esac
 	done

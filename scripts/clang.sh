@@ -44,7 +44,7 @@ one_arch() {
 
 src=$(gates_src)
 refs=(base $(git -C "$src" rev-list --reverse base..series))
-results=$BUILD/results
+results=${GATES_RESULTS:-$BUILD/results}
 mkdir -p "$results"
 echo "clang: $(inroot clang --version | head -n1), $(inroot ld.lld --version) ($GATES_SUITE chroot)"
 rc=0

@@ -1,12 +1,16 @@
 #!/bin/bash
 # Build the core-api documentation with Sphinx for the base tree and for
-# the series, and fail on any warning the series adds.  The base tree's
-# warnings are cached per base commit.
+# the series (or another ref of build/tree), and fail on any warning it
+# adds.  The base tree's warnings are cached per base commit.
+# Usage: scripts/docs.sh [ref]   (default: series)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 need sphinx-build
 
 tree=$BUILD/tree
+ref=${1:-series}
+out=$BUILD/results/docs-warnings.txt
+[ "$ref" = series ] || out=$BUILD/results/docs-warnings-$ref.txt
 mkdir -p "$BUILD/results"
 
 warnings() {	# ref -> normalised warnings on stdout
@@ -23,13 +27,13 @@ warnings() {	# ref -> normalised warnings on stdout
 base=$(git -C "$tree" rev-parse base)
 cached=$CACHE/docs-warnings-$base.txt
 [ -f "$cached" ] || { warnings base > "$cached.tmp" && mv "$cached.tmp" "$cached"; }
-warnings series > "$BUILD/results/docs-warnings.txt"
-test -f "$BUILD/obj/docs-series/Documentation/output/core-api/dma-direct-memory-encryption.html" ||
+warnings "$ref" > "$out"
+test -f "$BUILD/obj/docs-$ref/Documentation/output/core-api/dma-direct-memory-encryption.html" ||
 	die "the new page was not built"
 restore_ref
-new=$(comm -13 "$cached" "$BUILD/results/docs-warnings.txt")
+new=$(comm -13 "$cached" "$out")
 if [ -n "$new" ]; then
-	echo "warnings added by the series:"
+	echo "warnings added by $ref:"
 	echo "$new"
 	exit 1
 fi

@@ -5,6 +5,9 @@
 # The gates build from their own clone of $BUILD/tree (hard-linked objects,
 # detached HEAD), so they never move the checkout that other builds use,
 # and a tree recreated by tree.sh is picked up by the next fetch.
+# GATES_SERIES: the ref of $BUILD/tree that the gates take as the series,
+# GATES_RESULTS: where they write their tables (scripts/selftest.sh seeds
+# defects that way, without touching the real results).
 GATES_SRC=$BUILD/src/gates
 
 gates_src() {
@@ -19,7 +22,7 @@ gates_src() {
 		git -C "$GATES_SRC" update-ref --no-deref HEAD HEAD
 	fi
 	git -C "$GATES_SRC" fetch -q --force "$tree" +base:refs/heads/base \
-		+series:refs/heads/series >&2
+		"+${GATES_SERIES:-series}:refs/heads/series" >&2
 	echo "$GATES_SRC"
 }
 

@@ -25,7 +25,8 @@ cma)	name=$branch-cma
 	       --kernel_args=cma=32M --kernel_args=page_poison=1) ;;
 *)	die "unknown configuration '$config' (default or cma)" ;;
 esac
-obj=$BUILD/obj/kunit-arm64-$name
+# KUNIT_OBJ: another build folder (selftest.sh reuses the gate's own).
+obj=${KUNIT_OBJ:-$BUILD/obj/kunit-arm64-$name}
 out=$BUILD/results/kunit-$name
 mkdir -p "$obj" "$BUILD/results"
 rm -f "$out".console "$out".ktap "$out".log "$out".splats

@@ -26,7 +26,7 @@ for arch in "${arches[@]}"; do
 done
 
 src=$(gates_src)
-results=$BUILD/results
+results=${GATES_RESULTS:-$BUILD/results}
 mkdir -p "$results"
 refs=(base $(git -C "$src" rev-list --reverse base..series))
 [ ${#refs[@]} -gt 1 ] || die "matrix: the series branch has no patches"

@@ -16,6 +16,88 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 . "$(dirname "$0")/guest-lib.sh"
 
+# --- verdict ------------------------------------------------------------
+# Judges the run from its logs: $log (host), $glog (guest) and
+# $run/control.log, with $status, $timeout, $ktap and the times set.
+verdict() {
+	# What every guest run checks (QEMU's status, warnings on either console,
+	# the KTAP on the guest's) is guest_check's, below; first pKVM's own.
+	local hlog glog_text control services assigned nr_bad bad_ok line control_result
+	local host_boot bad_done guest_run shared_rest= shared_end=
+	problems=()
+	hlog=$(tr -d '\r' <"$log")
+	glog_text=$(tr -d '\r' <"$glog")
+	grep -q 'Protected hVHE mode initialized successfully\|Protected nVHE mode initialized successfully' <<<"$hlog" ||
+		problems+=("the host did not initialise pKVM (kvm-arm.mode=protected)")
+	# Each bad input must end in its own error message, not a hang.
+	nr_bad=$(grep -c '^	{ "' "$TOP/vmm/host-init.c")
+	bad_ok=$(grep -c '^host: bad input ok: ' <<<"$hlog" || true)
+	[ "$bad_ok" -eq "$nr_bad" ] ||
+		problems+=("$bad_ok of $nr_bad bad-input cases of the VMM ended in the expected error")
+	grep -q '^host: vmm exited with status 0 ' <<<"$hlog" ||
+		problems+=("$(grep -m1 -E '^host: (vmm|FAIL)' <<<"$hlog" || echo "the VMM did not run to the end")")
+	grep -q '^vmm: result: PASS' <<<"$hlog" || problems+=("the VMM's verdict is not PASS")
+	while read -r line; do
+		problems+=("${line#vmm: }")
+	done < <(grep -E '^vmm: (error|FAIL)' <<<"$hlog" | head -n 5)
+	while read -r line; do
+		problems+=("${line#host: }")
+	done < <(grep -E '^host: FAIL' <<<"$hlog" | head -n 5)
+	# Every MEM_SHARE of pool memory has its MEM_UNSHARE: the VMM's count of
+	# readable pool pages at rest and at the end (vmm/mem.c) must agree.
+	read -r shared_rest shared_end < <(sed -nE 's/^vmm: restricted DMA pool pages shared: ([0-9]+) of [0-9]+ at rest after the first stream round, ([0-9]+) at the end.*/\1 \2/p' <<<"$hlog") || true
+	[ -n "${shared_rest:-}" ] && [ "$shared_rest" = "$shared_end" ] ||
+		problems+=("restricted DMA pool pages shared: ${shared_rest:-no count} at rest, ${shared_end:-no count} at the end")
+
+	# The guest side of the pKVM path: the hypervisor offers MEM_SHARE (bit 3
+	# of the KVM vendor services; arm-pkvm-guest.c then takes over
+	# set_memory_decrypted()) and each virtio device got the pool.
+	services=$(sed -nE 's/.*smccc: KVM: hypervisor services detected \(.* (0x[0-9a-f]+)\)$/\1/p' <<<"$glog_text" | head -n 1)
+	[ -n "$services" ] && (( (services >> 3) & 1 )) ||
+		problems+=("the guest did not find pKVM's MEM_SHARE service (services ${services:-not reported})")
+	assigned=$(grep -c 'assigned reserved memory node restricted-dma-pool' <<<"$glog_text" || true)
+	[ "$assigned" -eq 3 ] ||
+		problems+=("$assigned of 3 virtio devices were assigned the restricted DMA pool")
+
+	# The control must fail for the reason it exists: an access outside the
+	# pool, which pKVM answers with SIGSEGV.
+	control=$(tr -d '\r' <"$run/control.log")
+	if grep -q 'outside the restricted DMA pool' <<<"$control" &&
+	   grep -q 'VMM FAULT: SIGSEGV on guest page' <<<"$control"; then
+		control_result="failed as it must (access outside the pool, then SIGSEGV; ${control_time}s)"
+	else
+		control_result="did NOT fail as it must"
+		problems+=("negative control (virtio-blk outside the pool) did not end in an outside-pool access and SIGSEGV: see $run/control.log")
+	fi
+
+	guest_check "$src" "$glog" "$log"
+	grep -E '^(host|vmm): ' <<<"$hlog" | sed 's/^/  /' || true
+	echo "  negative control: $control_result"
+	if [ ${#problems[@]} -gt 0 ]; then
+		printf 'pkvm: %s\n' "${problems[@]}" >&2
+		echo "VERDICT pkvm $name: FAIL (build ${build_time}s, run ${run_time}s; host log $log, guest log $glog)"
+		return 1
+	fi
+	# Where the time went, from the host's own clock (seconds).
+	host_boot=$(sed -nE 's/^host: init started ([0-9.]+) s after boot$/\1/p' <<<"$hlog")
+	bad_done=$(sed -nE 's/^host: bad-input cases done ([0-9.]+) s after boot$/\1/p' <<<"$hlog")
+	guest_run=$(sed -nE 's/^host: vmm exited with status 0 after ([0-9.]+) s$/\1/p' <<<"$hlog")
+	echo "VERDICT pkvm $name: PASS, $ran/$planned KTAP cases ok (build ${build_time}s; QEMU run ${run_time}s: host boot ${host_boot}s, bad-input cases $(echo "$bad_done - $host_boot" | bc)s, protected guest boot + workload ${guest_run}s; control ${control_time}s; $log, $glog)"
+}
+
+# pkvm.sh --judge <host log> <guest log> <control log>: the verdict on
+# copies of a finished run's logs (scripts/selftest.sh seeds them).
+if [ "${1:-}" = --judge ]; then
+	[ $# -eq 4 ] || die "usage: pkvm.sh --judge <host log> <guest log> <control log>"
+	run=$(mktemp -d)
+	trap 'rm -rf "$run"' EXIT
+	log=$2 glog=$3 ktap=$run/judge.ktap src=$BUILD/tree name=judge
+	cp "$4" "$run/control.log"
+	status=0 timeout=0 build_time=- run_time=- control_time=-
+	verdict
+	exit
+fi
+
 usage="usage: pkvm.sh <name> <git-ref>"
 guest_qemu qemu-system-aarch64 qemu-system-arm
 need make flock git tar aarch64-linux-gnu-gcc cpp dtc python3 timeout
@@ -147,61 +229,4 @@ echo "pkvm: negative control: virtio-blk outside the pool must fail"
 boot_host "$run/control.cpio" "$run/control.log" "$run/control-guest.log" vmm_bad_cases=0
 control_time=$boot_time
 status=$run_status
-
-# --- verdict ------------------------------------------------------------
-# What every guest run checks (QEMU's status, warnings on either console,
-# the KTAP on the guest's) is guest_check's, below; first pKVM's own.
-hlog=$(tr -d '\r' <"$log")
-glog_text=$(tr -d '\r' <"$glog")
-problems=()
-grep -q 'Protected hVHE mode initialized successfully\|Protected nVHE mode initialized successfully' <<<"$hlog" ||
-	problems+=("the host did not initialise pKVM (kvm-arm.mode=protected)")
-# Each bad input must end in its own error message, not a hang.
-nr_bad=$(grep -c '^	{ "' "$TOP/vmm/host-init.c")
-bad_ok=$(grep -c '^host: bad input ok: ' <<<"$hlog" || true)
-[ "$bad_ok" -eq "$nr_bad" ] ||
-	problems+=("$bad_ok of $nr_bad bad-input cases of the VMM ended in the expected error")
-grep -q '^host: vmm exited with status 0 ' <<<"$hlog" ||
-	problems+=("$(grep -m1 -E '^host: (vmm|FAIL)' <<<"$hlog" || echo "the VMM did not run to the end")")
-grep -q '^vmm: result: PASS' <<<"$hlog" || problems+=("the VMM's verdict is not PASS")
-while read -r line; do
-	problems+=("${line#vmm: }")
-done < <(grep -E '^vmm: (error|FAIL)' <<<"$hlog" | head -n 5)
-while read -r line; do
-	problems+=("${line#host: }")
-done < <(grep -E '^host: FAIL' <<<"$hlog" | head -n 5)
-
-# The guest side of the pKVM path: the hypervisor offers MEM_SHARE (bit 3
-# of the KVM vendor services; arm-pkvm-guest.c then takes over
-# set_memory_decrypted()) and each virtio device got the pool.
-services=$(sed -nE 's/.*smccc: KVM: hypervisor services detected \(.* (0x[0-9a-f]+)\)$/\1/p' <<<"$glog_text" | head -n 1)
-[ -n "$services" ] && (( (services >> 3) & 1 )) ||
-	problems+=("the guest did not find pKVM's MEM_SHARE service (services ${services:-not reported})")
-assigned=$(grep -c 'assigned reserved memory node restricted-dma-pool' <<<"$glog_text" || true)
-[ "$assigned" -eq 3 ] ||
-	problems+=("$assigned of 3 virtio devices were assigned the restricted DMA pool")
-
-# The control must fail for the reason it exists: an access outside the
-# pool, which pKVM answers with SIGSEGV.
-control=$(tr -d '\r' <"$run/control.log")
-if grep -q 'outside the restricted DMA pool' <<<"$control" &&
-   grep -q 'VMM FAULT: SIGSEGV on guest page' <<<"$control"; then
-	control_result="failed as it must (access outside the pool, then SIGSEGV; ${control_time}s)"
-else
-	control_result="did NOT fail as it must"
-	problems+=("negative control (virtio-blk outside the pool) did not end in an outside-pool access and SIGSEGV: see $run/control.log")
-fi
-
-guest_check "$src" "$glog" "$log"
-grep -E '^(host|vmm): ' <<<"$hlog" | sed 's/^/  /' || true
-echo "  negative control: $control_result"
-if [ ${#problems[@]} -gt 0 ]; then
-	printf 'pkvm: %s\n' "${problems[@]}" >&2
-	echo "VERDICT pkvm $name: FAIL (build ${build_time}s, run ${run_time}s; host log $log, guest log $glog)"
-	exit 1
-fi
-# Where the time went, from the host's own clock (seconds).
-host_boot=$(sed -nE 's/^host: init started ([0-9.]+) s after boot$/\1/p' <<<"$hlog")
-bad_done=$(sed -nE 's/^host: bad-input cases done ([0-9.]+) s after boot$/\1/p' <<<"$hlog")
-guest_run=$(sed -nE 's/^host: vmm exited with status 0 after ([0-9.]+) s$/\1/p' <<<"$hlog")
-echo "VERDICT pkvm $name: PASS, $ran/$planned KTAP cases ok (build ${build_time}s; QEMU run ${run_time}s: host boot ${host_boot}s, bad-input cases $(echo "$bad_done - $host_boot" | bc)s, protected guest boot + workload ${guest_run}s; control ${control_time}s; $log, $glog)"
+verdict

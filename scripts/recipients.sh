@@ -6,7 +6,8 @@
 # the To:/Cc: headers of every mail.
 #
 # Usage: scripts/recipients.sh           print the lines
-#        scripts/recipients.sh --check   fail if maintainers.txt differs
+#        scripts/recipients.sh --check [file]   fail if maintainers.txt
+#                                        (or file) differs
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -37,8 +38,8 @@ list() {
 }
 
 if [ "${1:-}" = --check ]; then
-	diff -u "$TOP/maintainers.txt" <(list) ||
-		die "maintainers.txt differs from get_maintainer.pl (update it with scripts/recipients.sh)"
+	diff -u "${2:-$TOP/maintainers.txt}" <(list) ||
+		die "${2:-maintainers.txt} differs from get_maintainer.pl (update it with scripts/recipients.sh)"
 	echo "recipients: maintainers.txt matches get_maintainer.pl"
 else
 	[ $# -eq 0 ] || die "usage: recipients.sh [--check]"

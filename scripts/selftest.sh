@@ -6,6 +6,10 @@
 # not pass the self-test either.  Prints one line per gate.  Needs the
 # results of the kunit and reproduce gates (run it after them); touches
 # nothing outside a scratch directory.
+#
+# Usage: scripts/selftest.sh [full]
+#   full: instead, the seeds that need a kernel or Sphinx build and those
+#   of the make check-full gates (scripts/selftest-full.sh).
 set -uo pipefail
 . "$(dirname "$0")/check.sh"
 
@@ -19,13 +23,29 @@ expect() {	# name seeded-defect pass-command... -- fail-command...
 	for ((i = 1; i <= $#; i++)); do [ "${!i}" = -- ] && break; done
 	if "${@:1:i-1}" > "$scratch/$name-clean.log" 2>&1; then clean=PASS; else clean=FAIL; fi
 	if "${@:i+1}" > "$scratch/$name-seeded.log" 2>&1; then got=PASS; else got=FAIL; fi
-	printf '%-11s seeded: %-44s expected FAIL, got %s (unseeded: %s)\n' \
+	printf '%-12s seeded: %-44s expected FAIL, got %s (unseeded: %s)\n' \
 		"$name" "$what" "$got" "$clean"
 	if [ "$got" != FAIL ] || [ "$clean" != PASS ]; then
 		sed 's/^/    /' "$scratch/$name-clean.log" "$scratch/$name-seeded.log" | tail -n 20
 		bad=1
 	fi
 }
+
+# guest-lib.sh's verdict on a copy of a guest run's console log.
+. "$TOP/scripts/guest-lib.sh"
+guest_judge() {	# console-log run-dir (read only: its stream.txt)
+	local log=$1 ktap=$scratch/guest.ktap run=$2
+	local status=0 timeout=180 build_time=0 boot_time=0
+	guest_verdict selftest "$tree"
+}
+
+case ${1:-} in
+"")	;;
+full)	. "$TOP/scripts/selftest-full.sh"
+	exit $bad ;;
+*)	echo "usage: selftest.sh [full]" >&2
+	exit 2 ;;
+esac
 
 # roundtrip: patches/ no longer matches what the tree exports.
 mkdir -p "$scratch/edited"
@@ -109,24 +129,16 @@ fi
 
 # guest verdict: a kernel WARNING, and a failing KTAP case, in the console
 # of an arm64 guest run that passed.
-. "$TOP/scripts/guest-lib.sh"
-guest_judge() {	# console-log: guest-lib.sh's verdict on a copy of a run
-	local log=$1 ktap=$scratch/guest.ktap run=$scratch/guest-run
-	local status=0 timeout=180 build_time=0 boot_time=0
-	guest_verdict selftest "$tree"
-}
 console=$results/series-arm64.log
-if [ -s "$console" ] && [ -f "$BUILD/run/guest-arm64-series/stream.txt" ]; then
-	mkdir -p "$scratch/guest-run"
-	cp "$BUILD/run/guest-arm64-series/stream.txt" "$scratch/guest-run/"
-	cp "$console" "$scratch/guest.log"
+run=$BUILD/run/guest-arm64-series
+if [ -s "$console" ] && [ -f "$run/stream.txt" ]; then
 	{ cat "$console"; echo "[    3.141592] WARNING: CPU: 1 PID: 1 at kernel/dma/direct.c:330 dma_direct_alloc+0x2c/0x3a0"; } \
 		> "$scratch/guest-warn.log"
 	sed '0,/^ok 1 /s//not ok 1 /' "$console" > "$scratch/guest-notok.log"
 	expect guest "a kernel WARNING in a passing guest's log" \
-		guest_judge "$scratch/guest.log" -- guest_judge "$scratch/guest-warn.log"
+		guest_judge "$console" "$run" -- guest_judge "$scratch/guest-warn.log" "$run"
 	expect guest "a guest KTAP case 'not ok'" \
-		guest_judge "$scratch/guest.log" -- guest_judge "$scratch/guest-notok.log"
+		guest_judge "$console" "$run" -- guest_judge "$scratch/guest-notok.log" "$run"
 	# bad-pools: a disk pass that did not bounce through the pool it was
 	# assigned, and devices that lost the pool without a word.
 	tr -d '\r' < "$console" > "$scratch/pool.log"
@@ -142,6 +154,19 @@ if [ -s "$console" ] && [ -f "$BUILD/run/guest-arm64-series/stream.txt" ]; then
 		"$TOP/scripts/bad-pools.sh" --problems "$scratch/pool-silent.log" "$scratch/pool.ktap"
 else
 	echo "guest       no arm64 guest run in $results: run the guest gate first"
+	bad=1
+fi
+
+# guest-kasan: a KASAN report in the console of the KASAN guest's run.
+console=$results/series-kasan-arm64.log
+run=$BUILD/run/guest-arm64-series-kasan
+if [ -s "$console" ] && [ -f "$run/stream.txt" ]; then
+	{ cat "$console"; echo "[    5.271828] BUG: KASAN: slab-use-after-free in swiotlb_tbl_map_single+0x1c4/0x5a0"; } \
+		> "$scratch/kasan-report.log"
+	expect guest-kasan "a KASAN report in the guest's log" \
+		guest_judge "$console" "$run" -- guest_judge "$scratch/kasan-report.log" "$run"
+else
+	echo "guest-kasan no KASAN guest run in $results: run the guest-kasan gate first"
 	bad=1
 fi
 

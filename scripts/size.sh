@@ -4,11 +4,15 @@
 # have decrypted memory.  Prints a markdown table; fails if a config that
 # cannot have decrypted memory grows, or if the KUnit suite's patch
 # changes a single byte of direct.o in a config without the suite.
+# SIZE_REF measures another ref of build/tree instead of the series, and
+# SIZE_CONFIGS names a subset of the configs (scripts/selftest.sh).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 tree=$BUILD/tree
+ref=${SIZE_REF:-series}
 out=$BUILD/results/size.md
+[ "$ref" = series ] || out=$BUILD/results/size-$ref.md
 
 # name arch cross-prefix base-target fragment can-decrypt cover-label
 # (the cover letter quotes each row as "<label> <how> <base> <series>")
@@ -29,8 +33,8 @@ object() {	# obj ref -> $obj/direct-<ref>.o and mapping-<ref>.o built from ref
 	cp "$1/kernel/dma/mapping.o" "$1/mapping-$2.o"
 }
 
-suite=$(git -C "$tree" log --format=%H --grep='^dma-direct: add a KUnit suite for memory encryption$' base..series)
-[ -n "$suite" ] || die "no KUnit suite commit on the series branch of $tree"
+suite=$(git -C "$tree" log --format=%H --grep='^dma-direct: add a KUnit suite for memory encryption$' "base..$ref")
+[ -n "$suite" ] || die "no KUnit suite commit between base and $ref in $tree"
 
 trap 'git -C "$tree" checkout -q series' EXIT
 {
@@ -40,6 +44,7 @@ echo "|---|---|---|---|---|"
 rc=0
 for c in "${configs[@]}"; do
 	IFS='|' read -r name arch cross target fragment can label <<< "$c"
+	[ -z "${SIZE_CONFIGS:-}" ] || [[ " $SIZE_CONFIGS " == *" $name "* ]] || continue
 	obj=$BUILD/obj/size-$name
 	mkdir -p "$obj"
 	ARCH=$arch CROSS_COMPILE=$cross kmake -C "$tree" O="$obj" "$target" >/dev/null
@@ -52,7 +57,7 @@ for c in "${configs[@]}"; do
 			die "$name: $opt did not survive olddefconfig (dependencies?)"
 	done
 	object "$obj" base
-	object "$obj" series
+	object "$obj" "$ref"
 	object "$obj" "$suite~1"
 	object "$obj" "$suite"
 	grep -q '^CONFIG_DMA_DIRECT_KUNIT_TEST=y' "$obj/.config" &&
@@ -61,7 +66,7 @@ for c in "${configs[@]}"; do
 		echo "size: $name: the KUnit suite's patch changes direct.o without the suite" >&2
 		rc=1
 	fi
-	"$tree/scripts/bloat-o-meter" "$obj/direct-base.o" "$obj/direct-series.o" \
+	"$tree/scripts/bloat-o-meter" "$obj/direct-base.o" "$obj/direct-$ref.o" \
 		> "$obj/bloat.txt"
 	total=$(sed -nE 's/^Total: Before=([0-9]+), After=([0-9]+), chg (.*)$/\1 \2 \3/p' "$obj/bloat.txt")
 	read -r before after chg <<< "$total"

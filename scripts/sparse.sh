@@ -19,7 +19,7 @@ arches=("$@")
 gates_chroot
 gates_sparse
 src=$(gates_src)
-results=$BUILD/results
+results=${GATES_RESULTS:-$BUILD/results}
 mkdir -p "$results"
 echo "sparse: $(gates_inroot "$GATES_SPARSE" --version) (Debian sid, in the $GATES_SUITE chroot)"
 

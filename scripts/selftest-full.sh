@@ -1,0 +1,176 @@
+# Sourced by scripts/selftest.sh full: the seeded defects that need a
+# kernel or Sphinx build (bisect, docs, size, kunit-cma, matrix, sparse,
+# clang), and those of the make check-full gates that judge logs (pkvm,
+# the stock guest, the soak, the x86_64 guest, the benchmarks,
+# recipients).  The builds run on branches
+# selftest-* of $tree, made here without touching its checkout and
+# deleted on exit, in the gates' own object folders; every table they
+# write goes to the scratch folder, so the real results stay.  The
+# make check-full gates must have run first (their logs are the input).
+# shellcheck shell=bash
+
+# seed_branch <name> <parent> <file> <sed-script>: branch selftest-<name>,
+# one commit on <parent> that edits <file> of <parent> with sed.
+seed_branch() {
+	local idx=$scratch/index blob commit
+	blob=$(git -C "$tree" show "$2:$3" | sed "$4" | git -C "$tree" hash-object -w --stdin) &&
+	[ "$blob" != "$(git -C "$tree" rev-parse "$2:$3")" ] ||
+		{ echo "seed_branch $1: the sed script did not change $3"; return 1; }
+	GIT_INDEX_FILE=$idx git -C "$tree" read-tree "$2" &&
+	GIT_INDEX_FILE=$idx git -C "$tree" update-index --cacheinfo "100644,$blob,$3" &&
+	commit=$(git -C "$tree" commit-tree -p "$2" -m "selftest: $1" \
+		"$(GIT_INDEX_FILE=$idx git -C "$tree" write-tree)") &&
+	git -C "$tree" branch -q -f "selftest-$1" "$commit"
+}
+seed_branches_delete() {
+	git -C "$tree" for-each-ref --format='%(refname:short)' 'refs/heads/selftest-*' |
+		xargs -r git -C "$tree" branch -q -D
+	rm -rf "$scratch"
+}
+trap seed_branches_delete EXIT
+git -C "$tree" diff --quiet HEAD && [ "$(git -C "$tree" symbolic-ref -q --short HEAD)" = series ] ||
+	{ echo "selftest: $tree must be clean and on series"; exit 1; }
+
+# A file-scope variable nobody uses: gcc warns with W=1 (and without).
+unused='/^#include "direct.h"$/a static int dma_direct_selftest_unused;'
+# A global pointer initialised with 0: only sparse complains (plain
+# integer as NULL pointer, and a symbol that should be static).
+sparse_only='/^#include "direct.h"$/a void *dma_direct_selftest_ptr = 0;'
+# A global function in direct.c: it grows every config.
+growth='$a unsigned long dma_direct_selftest_growth(unsigned long x) { return x * 3 + 1; }'
+# The v1 suite's bug: leaked pages given back to the page allocator even
+# when dma-direct took them from CMA.
+cma_free='s/dma_free_contiguous(model->dev, page, size);/__free_pages(page, get_order(size));/'
+doc=Documentation/core-api/dma-direct-memory-encryption.rst
+bad_ref='$a See :ref:`selftest-no-such-label`.'
+
+seed_branch warn series kernel/dma/direct.c "$unused" &&
+seed_branch sparse series kernel/dma/direct.c "$sparse_only" &&
+seed_branch size series kernel/dma/direct.c "$growth" &&
+seed_branch cma series kernel/dma/direct_kunit.c "$cma_free" &&
+seed_branch docs series "$doc" "$bad_ref" || exit 1
+# bisect: the warning comes with one patch and goes with the next, so the
+# tip builds clean.
+git -C "$tree" branch -q -f selftest-bisect \
+	"$(git -C "$tree" commit-tree -p selftest-warn -m "selftest: fix" "series^{tree}")"
+
+# Each seeded gate must fail for the reason seeded, not another one.
+failed_with() {	# message log command...: fails if command fails and log has message
+	local msg=$1 log=$2
+	shift 2
+	"$@" > "$log" 2>&1 && return 0
+	grep -q -- "$msg" "$log" && return 1
+	echo "failed, but without \"$msg\":"
+	tail -n 5 "$log"
+}
+
+# bisect: a patch with a warning that the next patch removes.
+expect bisect "a patch that warns, fixed by the next one" \
+	bisect series~1..series -- \
+	failed_with "dma_direct_selftest_unused.* defined but not used" \
+		"$scratch/bisect.log" bisect series..selftest-bisect
+
+# docs: a reference to a label that does not exist.
+expect docs "a reference to an undefined label" \
+	"$TOP/scripts/docs.sh" series -- \
+	failed_with "undefined label: 'selftest-no-such-label'" "$scratch/docs.log" \
+		"$TOP/scripts/docs.sh" selftest-docs
+rm -rf "$results/docs-warnings-selftest-docs.txt" "$BUILD/obj/docs-selftest-docs"
+
+# size: direct.o grows in a config that cannot have decrypted memory.
+size_of() {	# ref
+	SIZE_REF=$1 SIZE_CONFIGS=x86_64-tiny "$TOP/scripts/size.sh"
+}
+expect size "direct.o grows on x86_64 tinyconfig" \
+	size_of series -- \
+	failed_with "x86_64-tiny grew although it cannot have decrypted memory" \
+		"$scratch/size.log" size_of selftest-size
+rm -f "$results"/size-series.md "$results"/size-selftest-size.md \
+	"$BUILD"/obj/size-x86_64-tiny/*-selftest-size.o
+
+# kunit-cma: the suite frees CMA pages with __free_pages() again.  Built
+# in the kunit-cma gate's own folder (warm); its next run rebuilds the
+# one file.
+cma_run() {	# ref
+	KUNIT_OBJ=$BUILD/obj/kunit-arm64-series-cma "$TOP/scripts/kunit.sh" "$1" cma
+}
+expect kunit-cma "CMA pages freed with __free_pages()" \
+	cma_run series -- \
+	failed_with "BUG: Bad page state" "$scratch/cma.log" cma_run selftest-cma
+rm -f "$results"/kunit-selftest-cma-cma.*
+
+# matrix, sparse, clang: one arch each, the seed as the series' last patch.
+gates_on() {	# script ref arch
+	GATES_SERIES=$2 GATES_RESULTS=$scratch/gates-$2 "$TOP/scripts/$1" "$3"
+}
+mkdir -p "$scratch/gates-series" "$scratch/gates-selftest-warn" "$scratch/gates-selftest-sparse"
+expect matrix "a patch with a new warning (x86_64)" \
+	gates_on matrix.sh series x86_64 -- \
+	failed_with "dma_direct_selftest_unused" "$scratch/matrix.log" \
+		gates_on matrix.sh selftest-warn x86_64
+expect sparse "a warning only sparse finds (x86_64)" \
+	gates_on sparse.sh series x86_64 -- \
+	failed_with "Using plain integer as NULL pointer" "$scratch/sparse.log" \
+		gates_on sparse.sh selftest-sparse x86_64
+expect clang "a patch with a new warning (x86_64)" \
+	gates_on clang.sh series x86_64 -- \
+	failed_with "dma_direct_selftest_unused" "$scratch/clang.log" \
+		gates_on clang.sh selftest-warn x86_64
+
+# recipients: maintainers.txt has lost the stable list.
+grep -v 'stable@vger.kernel.org' "$TOP/maintainers.txt" > "$scratch/maintainers.txt"
+expect recipients "maintainers.txt without the stable list" \
+	"$TOP/scripts/recipients.sh" --check -- \
+	"$TOP/scripts/recipients.sh" --check "$scratch/maintainers.txt"
+
+# pkvm: the pool's sharing changes between rest and the end, and the
+# negative control stops faulting, in copies of the series run's logs.
+pk=$results/pkvm-series
+if [ -s "$pk.log" ] && [ -s "$pk-guest.log" ] && [ -s "$BUILD/run/pkvm-series/control.log" ]; then
+	ctl=$BUILD/run/pkvm-series/control.log
+	sed -E 's/(pool pages shared: [0-9]+ of [0-9]+ at rest after the first stream round, )[0-9]+/\14095/' \
+		"$pk.log" > "$scratch/pkvm-unshared.log"
+	grep -v 'VMM FAULT: SIGSEGV' "$ctl" > "$scratch/pkvm-control.log"
+	expect pkvm "pool pages shared at the end != at rest" \
+		"$TOP/scripts/pkvm.sh" --judge "$pk.log" "$pk-guest.log" "$ctl" -- \
+		"$TOP/scripts/pkvm.sh" --judge "$scratch/pkvm-unshared.log" "$pk-guest.log" "$ctl"
+	expect pkvm "the negative control does not fault" \
+		"$TOP/scripts/pkvm.sh" --judge "$pk.log" "$pk-guest.log" "$ctl" -- \
+		"$TOP/scripts/pkvm.sh" --judge "$pk.log" "$pk-guest.log" "$scratch/pkvm-control.log"
+else
+	echo "pkvm        no pKVM run in $results: run the pkvm gate first"
+	bad=1
+fi
+
+# The stock arm64 guest, the soak and the x86_64 guest: one case fails,
+# a kernel WARNING.
+for g in "guest-stock stock-arm64 guest-arm64-stock disk_o_direct" \
+	 "soak series-soak-arm64 guest-arm64-series-soak soak" \
+	 "guest-x86_64 series-x86_64 guest-x86_64-series net_stream"; do
+	read -r name console run case <<< "$g"
+	console=$results/$console.log run=$BUILD/run/$run
+	if [ -s "$console" ] && [ -f "$run/stream.txt" ]; then
+		sed -E "s/^ok ([0-9]+) $case\b/not ok \1 $case/" "$console" > "$scratch/$name-notok.log"
+		{ cat "$console"; echo "[    2.718281] WARNING: CPU: 0 PID: 1 at kernel/dma/swiotlb.c:1090 swiotlb_map+0x30/0x2a0"; } \
+			> "$scratch/$name-warn.log"
+		expect "$name" "its case $case 'not ok'" \
+			guest_judge "$console" "$run" -- guest_judge "$scratch/$name-notok.log" "$run"
+		expect "$name" "a kernel WARNING in its log" \
+			guest_judge "$console" "$run" -- guest_judge "$scratch/$name-warn.log" "$run"
+	else
+		echo "$name no run in $results: run the $name gate first"
+		bad=1
+	fi
+done
+
+# The benchmarks: a boot whose log lost its results.
+a=$results/abab-stock-1-x86_64.log b=$results/abab-series-1-x86_64.log
+if [ -s "$a" ] && [ -s "$b" ]; then
+	grep -v 'dma_map_benchmark run' "$b" > "$scratch/bench-empty.log"
+	expect bench "a boot without benchmark results" \
+		"$TOP/scripts/dma-bench.py" "$a" "$b" -- \
+		"$TOP/scripts/dma-bench.py" "$a" "$scratch/bench-empty.log"
+else
+	echo "bench       no benchmark boots in $results: run make bench first"
+	bad=1
+fi
