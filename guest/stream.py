@@ -135,12 +135,16 @@ def main():
         return 1
     sock.setblocking(False)
     rounds = sent = echoed = bad = 0
-    pending, why = b"", None
+    pending, why, first_bad = b"", None, ""
     while True:
         data = payload(STREAM_BYTES, STREAM_SEED + rounds)
         n, echo, pending, why = exchange(sock, data, deadline, pending)
+        wrong = [i for i, (a, b) in enumerate(zip(echo, data)) if a != b]
+        if wrong and not first_bad:
+            first_bad = " (first in round %d at byte %d of %d echoed)" % (
+                rounds, wrong[0], len(echo))
         rounds, sent, echoed = rounds + 1, sent + n, echoed + len(echo)
-        bad += sum(a != b for a, b in zip(echo, data))
+        bad += len(wrong)
         if why or len(echo) < STREAM_BYTES:
             break
         # The guest keeps the port open until its echo is all back.
@@ -156,9 +160,9 @@ def main():
     sock.close()
     ok = not why and bad == 0
     print("stream: host %s: %d round%s, %d bytes sent, %d echoed back, "
-          "%d mismatches%s" % ("ok" if ok else "FAILED", rounds,
-                               "" if rounds == 1 else "s", sent, echoed, bad,
-                               ", " + why if why else ""))
+          "%d mismatches%s%s" % ("ok" if ok else "FAILED", rounds,
+                                 "" if rounds == 1 else "s", sent, echoed, bad,
+                                 first_bad, ", " + why if why else ""))
     return 0 if ok else 1
 
 

@@ -24,6 +24,9 @@
  *   wl_soak=<MiB>		verify this much disk I/O from several
  *				processes while the stream's device is
  *				rebound (default 0: no soak case)
+ *   wl_coherent=<module>	load this module of the initramfs
+ *				(guest/dma_coherent_bench.c) and report
+ *				its result (default: no such case)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -46,6 +49,7 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -69,6 +73,7 @@ static struct {
 	char pool[200];		/* with a trailing slash */
 	const char *stream;
 	const char *bench;
+	const char *coherent;
 	int churn;
 	int soak;		/* MiB */
 } cfg;
@@ -521,6 +526,8 @@ static bool run_watched(const char *name, bool (*check)(int progress))
 		return false;
 	pid = fork();
 	if (pid == 0) {
+		/* its own group, so that a stall can stop its children too */
+		setpgid(0, 0);
 		close(pipefd[0]);
 		_exit(check(pipefd[1]) ? 0 : 1);
 	}
@@ -533,6 +540,11 @@ static bool run_watched(const char *name, bool (*check)(int progress))
 	if (pid > 0 && n == 0) {
 		diag("%s: no progress for %d s: a device stopped answering", name,
 		     STEP_SECONDS);
+		/*
+		 * All of the group: a soak racer left running would share the
+		 * stream's port with the next case.
+		 */
+		kill(-pid, SIGKILL);
 		kill(pid, SIGKILL);
 		stalled = true;
 		return false;
@@ -916,6 +928,38 @@ static void check_dma_map_benchmark(void)
 	result(ok, "dma_map_benchmark");
 }
 
+/*
+ * The coherent allocation benchmark (guest/dma_coherent_bench.c) runs
+ * when its module loads, and leaves one line per size in a parameter.
+ */
+#define COHERENT_RESULT	"/sys/module/dma_coherent_bench/parameters/result"
+
+static void check_coherent_benchmark(void)
+{
+	int fd = open(cfg.coherent, O_RDONLY | O_CLOEXEC);
+	char line[256];
+	FILE *f = NULL;
+	bool ok;
+
+	ok = fd >= 0 && !syscall(SYS_finit_module, fd, "", 0);
+	if (!ok)
+		diag("coherent_benchmark: cannot load %s: %s", cfg.coherent, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	if (ok && !(f = fopen(COHERENT_RESULT, "r"))) {
+		diag("coherent_benchmark: %s: %s", COHERENT_RESULT, strerror(errno));
+		ok = false;
+	}
+	while (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		if (line[0])
+			diag("coherent_benchmark: %s", line);
+	}
+	if (f)
+		fclose(f);
+	result(ok, "coherent_benchmark");
+}
+
 static const char *setting(const char *name, const char *fallback)
 {
 	const char *v = getenv(name);
@@ -930,6 +974,7 @@ static bool read_settings(void)
 	cfg.disk = setting("wl_disk", "/dev/vda");
 	cfg.stream = setting("wl_stream", "none");
 	cfg.bench = setting("wl_bench", NULL);
+	cfg.coherent = setting("wl_coherent", NULL);
 	cfg.churn = atoi(setting("wl_churn", "0"));
 	cfg.soak = atoi(setting("wl_soak", "0"));
 	snprintf(cfg.pool, sizeof(cfg.pool), "%s%s", pool,
@@ -956,7 +1001,8 @@ int main(void)
 	phases = 2 + stream;
 	/* access platform, two disk passes, pool and DMA-API debug: 5 */
 	printf("KTAP version 1\n1..%d\n",
-	       5 + stream + !!cfg.bench + (cfg.churn > 0) + (cfg.soak > 0));
+	       5 + stream + !!cfg.bench + !!cfg.coherent + (cfg.churn > 0) +
+	       (cfg.soak > 0));
 	if (!settings_ok)
 		diag("unknown wl_stream=%s: stream check will fail", cfg.stream);
 	next_round = mmap(NULL, sizeof(*next_round), PROT_READ | PROT_WRITE,
@@ -995,6 +1041,8 @@ int main(void)
 
 	if (cfg.bench)
 		check_dma_map_benchmark();
+	if (cfg.coherent)
+		check_coherent_benchmark();
 
 	/* Last, so that it covers every mapping made above. */
 	check_dma_debug();

@@ -11,6 +11,9 @@
 # GUEST_POOL_DTS names dts source to append in place of the pool below;
 # a line with @SLOT@ is repeated for each virtio-mmio transport in use
 # (scripts/bad-pools.sh), and the pool's checks are left to the caller.
+# GUEST_MODULE names the C source of a module to build against the guest
+# kernel (which needs guest/modules.config) and put in the initramfs as
+# /<name>.ko (guest/dma_coherent_bench.c for wl_coherent=).
 # GUEST_LABEL: see guest-lib.sh.
 # Leaves build/results/<name>-arm64.{log,ktap}.  Exits non-zero on any
 # "not ok", a missing case, a timeout (GUEST_TIMEOUT, default 180 s), a
@@ -49,7 +52,23 @@ pool_align=0x200000
 # --- kernel, initramfs and disk ----------------------------------------
 export ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
 guest_kernel "$ksrc" "$ref" "$obj" Image "$guest/arm64-rpool.config" "${extra[@]}"
-guest_initramfs "$run" aarch64-linux-gnu-gcc "$obj"
+files=()
+if [ -n "${GUEST_MODULE:-}" ]; then
+	[ -f "$GUEST_MODULE" ] || die "no GUEST_MODULE source $GUEST_MODULE"
+	grep -qx 'CONFIG_MODULES=y' "$obj/.config" ||
+		die "GUEST_MODULE needs a guest kernel with modules (add guest/modules.config)"
+	mod=$(basename "$GUEST_MODULE" .c)
+	rm -rf "$run/module"
+	mkdir -p "$run/module"
+	cp "$GUEST_MODULE" "$run/module/"
+	echo "obj-m := $mod.o" > "$run/module/Kbuild"
+	# The kernel's own modules step writes Module.symvers, which an
+	# external module links against.
+	kmake -C "$obj" modules
+	kmake -C "$obj" M="$run/module" W=1 modules
+	files=("/$mod.ko" "$run/module/$mod.ko")
+fi
+guest_initramfs "$run" aarch64-linux-gnu-gcc "$obj" "${files[@]}"
 
 # --- device tree --------------------------------------------------------
 rm -f "$run"/*.dtb "$run"/*.dts
@@ -122,6 +141,8 @@ guest_boot "unix:$run/stream.sock" "$QEMU" "${machine[@]}" "${devices[@]}" \
 	-initrd "$run/initramfs.cpio" -dtb "$run/virt-rdp.dtb" \
 	-append "console=ttyAMA0 panic=-1 wl_stream=port:stream${GUEST_APPEND:+ $GUEST_APPEND}"
 
+# No -accel: QEMU's default, TCG (KVM does not run this guest here).
+echo "guest: accelerator tcg" >> "$log"
 problems=()
 assigned=$(grep -c 'assigned reserved memory node restricted-dma-pool' "$log" || true)
 [ -n "${GUEST_POOL_DTS:-}" ] || [ "$assigned" -eq "$nr_devices" ] ||
