@@ -161,7 +161,7 @@ full_load="wl_soak=1024 wl_churn=50"
 check=(apply roundtrip checkpatch kerneldoc kunit kunit-cma bisect reproduce docs size
        hotpath guest guest-kasan realm selftest)
 full=("${check[@]}" guest-stock soak bad-pools guest-x86_64-stock guest-x86_64 bench pkvm-stock pkvm
-      bench-coherent upstream-7.3 matrix sparse clang recipients selftest-full)
+      bench-coherent bench-realm upstream-7.3 matrix sparse clang recipients selftest-full)
 
 main() {
 	local gates=("$@") g
@@ -204,8 +204,11 @@ main() {
 		guest-x86_64)	gate guest-x86_64 "$TOP/scripts/guest-x86_64.sh" "$tree" series series ;;
 		bench)		gate dma-bench bench ;;
 		# dma_alloc_coherent() on a pooled device, 10 alternating boots
-		# per tree: a table, fails only without results.
+		# per tree: a table, fails only without results (or if a boot
+		# fails).
 		bench-coherent)	gate bench-coherent "$TOP/scripts/bench-abab.sh" coherent 10 ;;
+		# The same in realm guests, where stock converts pool memory.
+		bench-realm)	gate bench-realm "$TOP/scripts/bench-abab.sh" realm 10 ;;
 		pkvm-stock)	gate pkvm-stock env PKVM_LOAD="$full_load" "$TOP/scripts/pkvm.sh" stock base ;;
 		pkvm)		gate pkvm env PKVM_LOAD="$full_load" "$TOP/scripts/pkvm.sh" series series ;;
 		# The KUnit cases ported to 7.3-rc7; reads the kunit and
