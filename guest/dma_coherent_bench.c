@@ -80,14 +80,12 @@ static int measure(struct device *dev, size_t size, u64 *alloc_ns, u64 *free_ns)
 		t0 = ktime_get_ns();
 		cpu = dma_alloc_coherent(dev, size, &handle, GFP_KERNEL);
 		t1 = ktime_get_ns();
-		if (!cpu) {
-			dev_err(dev, "coherent bench: allocation %u of %zu bytes failed\n", i, size);
+		if (!cpu)
 			return -ENOMEM;
-		}
 		memset(cpu, i & 0xff, size);
 		if (!in_pool(dev, handle, size) || ((u8 *)cpu)[size - 1] != (i & 0xff)) {
-			dev_err(dev, "coherent bench: buffer %u (%zu bytes at %pa) outside the pool or unreadable\n",
-				i, size, &handle);
+			dev_err(dev, "coherent bench: buffer at %pad outside the pool or not as written\n",
+				&handle);
 			dma_free_coherent(dev, size, cpu, handle);
 			return -EIO;
 		}
@@ -122,7 +120,9 @@ static int __init coherent_bench_init(void)
 	}
 	for (s = 0; s < ARRAY_SIZE(sizes) && !ret; s++) {
 		ret = measure(dev, sizes[s], alloc_ns, free_ns);
-		if (!ret)
+		if (ret)
+			dev_err(dev, "coherent bench: %zu-byte buffers: error %d\n", sizes[s], ret);
+		else
 			len += scnprintf(result + len, sizeof(result) - len,
 					 "%s: %zu bytes: %u pairs, alloc median %llu ns, free median %llu ns\n",
 					 dev_name(dev), sizes[s], pairs,

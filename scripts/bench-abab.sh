@@ -37,8 +37,6 @@ boot() {	# tree-name git-ref n: one boot; prints its console log's path
 	if [ "$kind" = realm ]; then
 		# The kernel, module and initramfs of the tree's coherent boot.
 		label=abab-coherent-$name-prep
-		[ -f "$BUILD/run/guest-arm64-$label/initramfs.cpio" ] ||
-			kind=coherent boot "$name" "$ref" prep > /dev/null || return
 		REALM_NAME=abab-$name-$i REALM_APPEND=wl_coherent=/dma_coherent_bench.ko \
 			"$TOP/scripts/realm.sh" \
 			"$BUILD/obj/guest-arm64-$name-coherent/arch/arm64/boot/Image" \
@@ -62,6 +60,15 @@ boot() {	# tree-name git-ref n: one boot; prints its console log's path
 	fi
 }
 
+# The realm boots take the kernel, module and initramfs of one coherent
+# boot of each tree, made afresh here.
+if [ "$kind" = realm ]; then
+	for t in stock:base series:series; do
+		echo "bench-abab: realm, the ${t%%:*} tree's kernel, module and initramfs"
+		kind=coherent boot "${t%%:*}" "${t#*:}" prep > /dev/null ||
+			die "the ${t%%:*} guest failed: see $BUILD/run/abab-coherent-${t%%:*}-prep.out"
+	done
+fi
 logs_stock=() logs_series=()
 for i in $(seq "$boots"); do
 	order="stock:base series:series"

@@ -74,7 +74,7 @@ def samples(paths):
                 if m:
                     accels.add(m.group(1))
                 if REALM.match(line):
-                    accels.add("tcg, realm guest on an emulated RSI")
+                    setups.add("realm guest on an emulated RSI (scripts/realm.sh, TCG)")
         counts = {len(v) for v in per_log.values()}
         if not per_log or len(counts) != 1 or (lat and set(lat) != set(per_log)):
             sys.exit("dma-bench: no complete benchmark results in %s" % path)
@@ -130,10 +130,12 @@ def main():
         lo, hi = interval(stock[name], patched[name], rng)
         verdict = ("no difference resolved" if lo <= 1 <= hi else
                    "patched slower" if lo > 1 else "patched faster")
-        print("| %s | %.2f | %.2f | %.2f | %.2f to %.2f | %s | %s | %s |"
+        # the map benchmark prints 0.1 us, the coherent one whole ns
+        val, sample = ("%.0f", "%.0f") if "(ns)" in name else ("%.2f", "%.1f")
+        print(("| %s | " + val + " | " + val + " | %.2f | %.2f to %.2f | %s | %s | %s |")
               % (name, s, p, p / s, lo, hi, verdict,
-                 " ".join("%.1f" % v for v in stock[name]),
-                 " ".join("%.1f" % v for v in patched[name])))
+                 " ".join(sample % v for v in stock[name]),
+                 " ".join(sample % v for v in patched[name])))
     return 0
 
 

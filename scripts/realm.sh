@@ -126,6 +126,8 @@ endpoint=unix:$run/stream.sock
 guest_boot "$endpoint" "$QEMU" "${machine[@]}" "${devices[@]}" "${loaders[@]}" \
 	-nographic -no-reboot
 tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
+# No -accel: QEMU's default, TCG.
+echo "guest: accelerator tcg" >> "$log"
 sed -n '/^KTAP version 1$/,$p' "$log" |
 	grep -E '^(KTAP version|[0-9]+\.\.[0-9]+$|(not )?ok [0-9]+ |# )' >"$ktap" || true
 
