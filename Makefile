@@ -26,7 +26,7 @@ help:
 	@echo "make guest-kasan the arm64 guest with generic KASAN"
 	@echo "make pkvm        the workload in a pKVM protected VM, stock and series"
 	@echo "make realm       both trees as realm guests on an emulated RSI (realm/)"
-	@echo "make soak        the arm64 guest with 1 GiB of verified I/O and 50 unbind/bind cycles"
+	@echo "make soak        the arm64 guest with 1 GiB of verified I/O, 50 unbind/bind cycles, coherent stress"
 	@echo "make bad-pools   the arm64 guest of both trees with malformed restricted pools"
 	@echo "make bench       DMA map and coherent allocation benchmarks, 10 alternating boots per tree"
 	@echo "make upstream-7.3  the KUnit port on Linux 7.3-rc7 (v1 suite)"
@@ -76,7 +76,8 @@ realm: tree
 	$(S)/realm-trees.sh
 
 # The arm64 guest under load: 1 GiB of verified disk I/O from four
-# processes while the console is rebound, then 50 unbind/bind cycles.
+# processes while the console is rebound, 50 unbind/bind cycles, and
+# coherent allocations from four kernel threads during disk passes.
 soak: tree
 	$(S)/check.sh soak
 

@@ -27,6 +27,8 @@
  *   wl_coherent=<module>	load this module of the initramfs
  *				(guest/dma_coherent_bench.c) and report
  *				its result (default: no such case)
+ *   wl_coherent_stress=<s>	load it in its stress mode instead, for
+ *				this many seconds, while disk passes run
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -74,6 +76,7 @@ static struct {
 	const char *stream;
 	const char *bench;
 	const char *coherent;
+	int coherent_stress;	/* seconds */
 	int churn;
 	int soak;		/* MiB */
 } cfg;
@@ -929,35 +932,74 @@ static void check_dma_map_benchmark(void)
 }
 
 /*
- * The coherent allocation benchmark (guest/dma_coherent_bench.c) runs
- * when its module loads, and leaves one line per size in a parameter.
+ * The coherent allocation module (guest/dma_coherent_bench.c) runs when
+ * it loads, and leaves its result in a parameter.  In stress mode its
+ * threads (two per CPU) allocate and free while a child of ours keeps
+ * the disk busy with verified passes, through the same pool.
  */
 #define COHERENT_RESULT	"/sys/module/dma_coherent_bench/parameters/result"
 
-static void check_coherent_benchmark(void)
+static bool coherent_load(const char *name, const char *params)
 {
 	int fd = open(cfg.coherent, O_RDONLY | O_CLOEXEC);
-	char line[256];
-	FILE *f = NULL;
+	char line[512];
 	bool ok;
+	FILE *f;
 
-	ok = fd >= 0 && !syscall(SYS_finit_module, fd, "", 0);
+	ok = fd >= 0 && !syscall(SYS_finit_module, fd, params, 0);
 	if (!ok)
-		diag("coherent_benchmark: cannot load %s: %s", cfg.coherent, strerror(errno));
+		diag("%s: cannot load %s: %s", name, cfg.coherent, strerror(errno));
 	if (fd >= 0)
 		close(fd);
-	if (ok && !(f = fopen(COHERENT_RESULT, "r"))) {
-		diag("coherent_benchmark: %s: %s", COHERENT_RESULT, strerror(errno));
-		ok = false;
-	}
+	f = fopen(COHERENT_RESULT, "r");	/* also after a failed run */
 	while (f && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = 0;
 		if (line[0])
-			diag("coherent_benchmark: %s", line);
+			diag("%s: %s", name, line);
 	}
 	if (f)
 		fclose(f);
-	result(ok, "coherent_benchmark");
+	return ok;
+}
+
+static void check_coherent_benchmark(void)
+{
+	result(coherent_load("coherent_benchmark", ""), "coherent_benchmark");
+}
+
+static void check_coherent_stress(void)
+{
+	int *stop = mmap(NULL, sizeof(*stop), PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	char params[100];
+	int status;
+	bool ok;
+	pid_t disk;
+
+	if (stop == MAP_FAILED) {
+		diag("coherent_stress: mmap: %s", strerror(errno));
+		result(false, "coherent_stress");
+		return;
+	}
+	*stop = 0;
+	fflush(stdout);
+	disk = fork();
+	if (disk == 0) {
+		bool pass_ok = true;
+		int n;
+
+		for (n = 0; pass_ok && !__atomic_load_n(stop, __ATOMIC_RELAXED); n++)
+			pass_ok = disk_pass("coherent_stress", n % 2 ? O_DIRECT : 0,
+					    0xc0de0000ULL + n);
+		_exit(pass_ok && n > 0 ? 0 : 1);
+	}
+	snprintf(params, sizeof(params), "stress_threads=%ld stress_seconds=%d",
+		 2 * sysconf(_SC_NPROCESSORS_ONLN), cfg.coherent_stress);
+	ok = coherent_load("coherent_stress", params);
+	__atomic_store_n(stop, 1, __ATOMIC_RELAXED);
+	ok &= disk > 0 && waitpid(disk, &status, 0) == disk &&
+	      WIFEXITED(status) && !WEXITSTATUS(status);
+	result(ok, "coherent_stress");
 }
 
 static const char *setting(const char *name, const char *fallback)
@@ -975,6 +1017,7 @@ static bool read_settings(void)
 	cfg.stream = setting("wl_stream", "none");
 	cfg.bench = setting("wl_bench", NULL);
 	cfg.coherent = setting("wl_coherent", NULL);
+	cfg.coherent_stress = atoi(setting("wl_coherent_stress", "0"));
 	cfg.churn = atoi(setting("wl_churn", "0"));
 	cfg.soak = atoi(setting("wl_soak", "0"));
 	snprintf(cfg.pool, sizeof(cfg.pool), "%s%s", pool,
@@ -1041,7 +1084,9 @@ int main(void)
 
 	if (cfg.bench)
 		check_dma_map_benchmark();
-	if (cfg.coherent)
+	if (cfg.coherent && cfg.coherent_stress > 0)
+		check_coherent_stress();
+	else if (cfg.coherent)
 		check_coherent_benchmark();
 
 	/* Last, so that it covers every mapping made above. */

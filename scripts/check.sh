@@ -157,6 +157,7 @@ bench() {
 short_load="wl_soak=256 wl_churn=10"
 # make check-full's, in the arm64 and the pKVM guests: 1 GiB, 50 cycles.
 full_load="wl_soak=1024 wl_churn=50"
+coherent_stress="wl_coherent=/dma_coherent_bench.ko wl_coherent_stress=30"
 
 check=(apply roundtrip checkpatch kerneldoc kunit kunit-cma bisect reproduce docs size
        hotpath guest guest-kasan realm selftest)
@@ -196,9 +197,12 @@ main() {
 		# equal, so a failure there is a harness problem.
 		guest-stock)	gate guest-arm64-stock env GUEST_APPEND="$short_load" \
 					"$TOP/scripts/guest-arm64.sh" "$tree" stock base ;;
-		soak)		gate soak-arm64 env GUEST_APPEND="$full_load" \
+		# Also coherent allocations from four threads while disk
+		# passes run (guest/dma_coherent_bench.c's stress mode).
+		soak)		gate soak-arm64 env GUEST_APPEND="$full_load $coherent_stress" \
+					GUEST_MODULE="$TOP/guest/dma_coherent_bench.c" \
 					GUEST_TIMEOUT=900 "$TOP/scripts/guest-arm64.sh" \
-					"$tree" series-soak series ;;
+					"$tree" series-soak series "$TOP/guest/modules.config" ;;
 		bad-pools)	gate bad-pools "$TOP/scripts/bad-pools.sh" ;;
 		guest-x86_64-stock) gate guest-x86_64-stock "$TOP/scripts/guest-x86_64.sh" "$tree" stock base ;;
 		guest-x86_64)	gate guest-x86_64 "$TOP/scripts/guest-x86_64.sh" "$tree" series series ;;
