@@ -2,7 +2,7 @@
 # kernel or Sphinx build (bisect, docs, size, kunit-cma, matrix, sparse,
 # clang), and those of the make check-full gates that judge logs (pkvm,
 # the stock guest, the soak, the x86_64 guest, the benchmarks,
-# recipients).  The builds run on branches
+# recipients), and the soak's coherent stress case with a broken module.  The builds run on branches
 # selftest-* of $tree, made here without touching its checkout and
 # deleted on exit, in the gates' own object folders; every table they
 # write goes to the scratch folder, so the real results stay.  The
@@ -174,3 +174,28 @@ else
 	echo "bench       no benchmark boots in $results: run make bench first"
 	bad=1
 fi
+
+# coherent_stress (soak gate): a module whose fill runs 64 bytes past each
+# buffer, into its neighbour, in the soak gate's kernel (reused, warm).
+sed 's|i < b->size / sizeof(\*word); i++)$|i < b->size / sizeof(*word) + 16; i++)|' \
+	"$TOP/guest/dma_coherent_bench.c" > "$scratch/dma_coherent_bench.c"
+stress_boot() {	# module-source: the verdict, then the console (the module's errors)
+	local rc=0
+	GUEST_REUSE_KERNEL=1 GUEST_LABEL=selftest-stress GUEST_MODULE=$1 \
+		GUEST_APPEND="wl_coherent=/dma_coherent_bench.ko wl_coherent_stress=10" \
+		"$TOP/scripts/guest-arm64.sh" "$tree" series-soak series "$TOP/guest/modules.config" ||
+		rc=$?
+	cat "$results/selftest-stress-arm64.log"
+	return $rc
+}
+if cmp -s "$TOP/guest/dma_coherent_bench.c" "$scratch/dma_coherent_bench.c"; then
+	echo "soak        the overflow seed no longer applies to guest/dma_coherent_bench.c"
+	bad=1
+else
+	expect soak "coherent stress: a fill past each buffer" \
+		stress_boot "$TOP/guest/dma_coherent_bench.c" -- \
+		failed_with "coherent bench: .* buffer at .*: word [0-9]* is" "$scratch/stress.log" \
+			stress_boot "$scratch/dma_coherent_bench.c"
+fi
+rm -f "$results"/selftest-stress-arm64.*
+rm -rf "$BUILD/run/guest-arm64-selftest-stress"
