@@ -28,7 +28,7 @@ help:
 	@echo "make realm       both trees as realm guests on an emulated RSI (realm/)"
 	@echo "make soak        the arm64 guest with 1 GiB of verified I/O, 50 unbind/bind cycles, coherent stress"
 	@echo "make bad-pools   the arm64 guest of both trees with malformed restricted pools"
-	@echo "make bench       DMA map and coherent allocation benchmarks, 10 alternating boots per tree"
+	@echo "make bench       DMA map and coherent allocation (arm64, realm) benchmarks, 10 alternating boots per tree"
 	@echo "make upstream-7.3  the KUnit port on Linux 7.3-rc7 (v1 suite)"
 	@echo "make export      patches/ from the development tree build/linux (or TREE=...)"
 	@echo "make clean       remove build/ (the download and ccache cache stays)"
@@ -85,12 +85,13 @@ soak: tree
 bad-pools: tree
 	$(S)/bad-pools.sh
 
-# The DMA map benchmark and the coherent allocation benchmark, stock and
-# series in alternating boots (TCG: KVM does not run these guests on this
-# machine).
+# The DMA map benchmark and the coherent allocation benchmark (arm64
+# guest, then realm guest), stock and series in alternating boots (TCG:
+# KVM does not run these guests on this machine).
 bench: tree
 	GUEST_ACCEL=$${GUEST_ACCEL:-tcg} $(S)/bench-abab.sh map 10
 	$(S)/bench-abab.sh coherent 10
+	$(S)/bench-abab.sh realm 10
 
 # The workload in a pKVM protected VM, run by our own VMM (vmm/) on a
 # pKVM host under QEMU TCG.
