@@ -43,7 +43,7 @@ MODULE_PARM_DESC(pairs, "allocations and frees per size");
 
 static char result[512];
 module_param_string(result, result, sizeof(result), 0444);
-MODULE_PARM_DESC(result, "per size: median ns of an allocation and of a free");
+MODULE_PARM_DESC(result, "per size, median ns of an allocation and of a free; or the stress counts");
 
 static unsigned int stress_threads;
 module_param(stress_threads, uint, 0444);
