@@ -11,8 +11,8 @@
  * meanwhile: allocations from it are what a driver does.
  *
  * Benchmark (default): allocate and free @pairs buffers of each size in
- * turn, check that every buffer lies in the pool and holds what was
- * written to it, and leave one line per size in the read-only parameter
+ * turn, check that every buffer lies in the pool and that its last byte
+ * reads back what was written, and leave one line per size in the read-only parameter
  * "result": the median cost of an allocation and of a free, in ns
  * (scripts/bench-abab.sh compares the trees).
  *
