@@ -58,15 +58,21 @@ if [ -n "${GUEST_MODULE:-}" ]; then
 	grep -qx 'CONFIG_MODULES=y' "$obj/.config" ||
 		die "GUEST_MODULE needs a guest kernel with modules (add guest/modules.config)"
 	mod=$(basename "$GUEST_MODULE" .c)
-	rm -rf "$run/module"
-	mkdir -p "$run/module"
-	cp "$GUEST_MODULE" "$run/module/"
-	echo "obj-m := $mod.o" > "$run/module/Kbuild"
-	# The kernel's own modules step writes Module.symvers, which an
-	# external module links against.
-	kmake -C "$obj" modules
-	kmake -C "$obj" M="$run/module" W=1 modules
-	files=("/$mod.ko" "$run/module/$mod.ko")
+	# Built once per kernel and source (many boots reuse one kernel): in
+	# the kernel's folder, again only when the source or vmlinux changed.
+	moddir=$obj/module-$mod
+	if ! cmp -s "$GUEST_MODULE" "$moddir/$mod.c" || [ ! -f "$moddir/$mod.ko" ] ||
+	   [ "$obj/vmlinux" -nt "$moddir/$mod.ko" ]; then
+		rm -rf "$moddir"
+		mkdir -p "$moddir"
+		cp "$GUEST_MODULE" "$moddir/$mod.c"
+		echo "obj-m := $mod.o" > "$moddir/Kbuild"
+		# The kernel's own modules step writes Module.symvers, which
+		# an external module links against.
+		kmake -C "$obj" modules
+		kmake -C "$obj" M="$moddir" W=1 modules
+	fi
+	files=("/$mod.ko" "$moddir/$mod.ko")
 fi
 guest_initramfs "$run" aarch64-linux-gnu-gcc "$obj" "${files[@]}"
 
