@@ -101,6 +101,15 @@ static void diag(const char *fmt, ...)
 	fflush(stdout);
 }
 
+/* Memory that the children of fork() share with us, or NULL. */
+static void *shared_memory(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
 /* xorshift64; guest/stream.py has the same generator. */
 static uint64_t xorshift64(uint64_t *s)
 {
@@ -840,9 +849,8 @@ static void check_soak(void)
 	long slots = read_long(pool_file("io_tlb_nslabs")), hiwater;
 	bool ok;
 
-	soak = mmap(NULL, sizeof(*soak), PROT_READ | PROT_WRITE,
-		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (soak == MAP_FAILED || !find_churn_devices("soak") ||
+	soak = shared_memory(sizeof(*soak));
+	if (!soak || !find_churn_devices("soak") ||
 	    write_file(pool_file("io_tlb_used_hiwater"), "0")) {
 		result(false, "soak");
 		return;
@@ -967,39 +975,45 @@ static void check_coherent_benchmark(void)
 	result(coherent_load("coherent_benchmark", ""), "coherent_benchmark");
 }
 
-static void check_coherent_stress(void)
+static int *stress_stop;	/* shared with the disk child */
+
+static bool coherent_stress_all(int progress)
 {
-	int *stop = mmap(NULL, sizeof(*stop), PROT_READ | PROT_WRITE,
-			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	char params[100];
 	int status;
 	bool ok;
 	pid_t disk;
 
-	if (stop == MAP_FAILED) {
-		diag("coherent_stress: mmap: %s", strerror(errno));
-		result(false, "coherent_stress");
-		return;
-	}
-	*stop = 0;
-	fflush(stdout);
 	disk = fork();
 	if (disk == 0) {
 		bool pass_ok = true;
 		int n;
 
-		for (n = 0; pass_ok && !__atomic_load_n(stop, __ATOMIC_RELAXED); n++)
+		for (n = 0; pass_ok && !__atomic_load_n(stress_stop, __ATOMIC_RELAXED); n++)
 			pass_ok = disk_pass("coherent_stress", n % 2 ? O_DIRECT : 0,
-					    0xc0de0000ULL + n);
+					    0xc0de0000ULL + n) &&
+				  write(progress, "", 1) == 1;
 		_exit(pass_ok && n > 0 ? 0 : 1);
 	}
 	snprintf(params, sizeof(params), "stress_threads=%ld stress_seconds=%d",
 		 2 * sysconf(_SC_NPROCESSORS_ONLN), cfg.coherent_stress);
 	ok = coherent_load("coherent_stress", params);
-	__atomic_store_n(stop, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(stress_stop, 1, __ATOMIC_RELAXED);
 	ok &= disk > 0 && waitpid(disk, &status, 0) == disk &&
 	      WIFEXITED(status) && !WEXITSTATUS(status);
-	result(ok, "coherent_stress");
+	return ok;
+}
+
+/* Watched like the soak: the disk child reports each pass. */
+static void check_coherent_stress(void)
+{
+	stress_stop = shared_memory(sizeof(*stress_stop));
+	if (!stress_stop) {
+		diag("coherent_stress: mmap: %s", strerror(errno));
+		result(false, "coherent_stress");
+		return;
+	}
+	result(run_watched("coherent_stress", coherent_stress_all), "coherent_stress");
 }
 
 static const char *setting(const char *name, const char *fallback)
@@ -1048,9 +1062,8 @@ int main(void)
 	       (cfg.soak > 0));
 	if (!settings_ok)
 		diag("unknown wl_stream=%s: stream check will fail", cfg.stream);
-	next_round = mmap(NULL, sizeof(*next_round), PROT_READ | PROT_WRITE,
-			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (next_round == MAP_FAILED) {
+	next_round = shared_memory(sizeof(*next_round));
+	if (!next_round) {
 		static unsigned int rounds;	/* the children then cannot count */
 
 		diag("mmap: %s", strerror(errno));
