@@ -38,6 +38,11 @@ guest_judge() {	# console-log run-dir (read only: its stream.txt)
 	local status=0 timeout=180 build_time=0 boot_time=0
 	guest_verdict selftest "$tree"
 }
+# The verdict must fail once a kernel line is added to the run's log.
+expect_guest_line() {	# gate seeded-defect console-log run-dir line
+	{ cat "$3"; echo "$5"; } > "$scratch/$1-line.log"
+	expect "$1" "$2" guest_judge "$3" "$4" -- guest_judge "$scratch/$1-line.log" "$4"
+}
 
 case ${1:-} in
 "")	;;
@@ -132,11 +137,9 @@ fi
 console=$results/series-arm64.log
 run=$BUILD/run/guest-arm64-series
 if [ -s "$console" ] && [ -f "$run/stream.txt" ]; then
-	{ cat "$console"; echo "[    3.141592] WARNING: CPU: 1 PID: 1 at kernel/dma/direct.c:330 dma_direct_alloc+0x2c/0x3a0"; } \
-		> "$scratch/guest-warn.log"
+	expect_guest_line guest "a kernel WARNING in a passing guest's log" "$console" "$run" \
+		"[    3.141592] WARNING: CPU: 1 PID: 1 at kernel/dma/direct.c:330 dma_direct_alloc+0x2c/0x3a0"
 	sed '0,/^ok 1 /s//not ok 1 /' "$console" > "$scratch/guest-notok.log"
-	expect guest "a kernel WARNING in a passing guest's log" \
-		guest_judge "$console" "$run" -- guest_judge "$scratch/guest-warn.log" "$run"
 	expect guest "a guest KTAP case 'not ok'" \
 		guest_judge "$console" "$run" -- guest_judge "$scratch/guest-notok.log" "$run"
 	# bad-pools: a disk pass that did not bounce through the pool it was
@@ -161,10 +164,8 @@ fi
 console=$results/series-kasan-arm64.log
 run=$BUILD/run/guest-arm64-series-kasan
 if [ -s "$console" ] && [ -f "$run/stream.txt" ]; then
-	{ cat "$console"; echo "[    5.271828] BUG: KASAN: slab-use-after-free in swiotlb_tbl_map_single+0x1c4/0x5a0"; } \
-		> "$scratch/kasan-report.log"
-	expect guest-kasan "a KASAN report in the guest's log" \
-		guest_judge "$console" "$run" -- guest_judge "$scratch/kasan-report.log" "$run"
+	expect_guest_line guest-kasan "a KASAN report in the guest's log" "$console" "$run" \
+		"[    5.271828] BUG: KASAN: slab-use-after-free in swiotlb_tbl_map_single+0x1c4/0x5a0"
 else
 	echo "guest-kasan no KASAN guest run in $results: run the guest-kasan gate first"
 	bad=1
