@@ -21,6 +21,13 @@
 # slot, so the device read garbage descriptors).
 #
 # Writes build/results/realm-{stock,series}.{log,ktap} and realm.md.
+#
+# Usage: scripts/realm-trees.sh
+#        scripts/realm-trees.sh --tree <name> <kernel-tree> <git-ref>
+#            one more tree, judged like the series (scripts/upstream-7.3.sh
+#            boots 7.3-rc7 this way); prints its table row.  GUEST_APPEND
+#            adds kernel parameters to both of its boots.
+#        scripts/realm-trees.sh --judge <name> <log> [<realm.sh output>]
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -56,9 +63,9 @@ judge() {
 	[ -z "$out" ] || secs=$(sed -nE 's/^VERDICT realm: .*\(boot ([0-9]+)s;.*/\1 s/p' "$out")
 	if [ "${planned:-x}" != "$ran" ] || ! grep -q '^fw: SYSTEM_OFF requested' "$log"; then
 		verdict="FAIL: the run did not complete ($ran of ${planned:-?} cases, no clean power-off)"
-	elif [ "$name" = series ]; then
+	elif [ "$name" != stock ]; then
 		[ "$again" -eq 0 ] && [ "$to_ram" -eq 0 ] ||
-			verdict="FAIL: the series converted pool memory"
+			verdict="FAIL: $name converted pool memory"
 		[ -z "$notok" ] || verdict="FAIL: cases not ok: $notok"
 	else
 		[ "$again" -gt 0 ] && [ "$to_ram" -gt 0 ] && [ "$notok" = device_churn ] ||
@@ -68,13 +75,46 @@ judge() {
 	[ "$verdict" = ok ]
 }
 
-# Only judge logs (for scripts/selftest.sh): realm-trees.sh --judge <name> <log>
-if [ "${1:-}" = --judge ]; then
-	judge "$2" "$3" "${4:-}"
-	exit
-fi
-
 churn_cycles=10
+header="| tree | pool granules made EMPTY again (S1) | pool granules back to RAM (S2) | bytes mismatched after unbind/bind | unbind/bind cycles verified | pool slots in use at rest, before / after the cycles | DMA-API debug errors | workload cases | boot + workload | verdict |"
+
+# realm_tree <name> <kernel-tree> <git-ref>: build, boot and judge one
+# tree; prints its table row, fails if the tree does not behave.
+realm_tree() {
+	local name=$1 ktree=$2 ref=$3 out=$results/realm-$1.out ok=yes
+	# Builds the guest kernel and initramfs (and boots them as a plain
+	# guest, which must pass too).
+	"$TOP/scripts/guest-arm64.sh" "$ktree" "$name" "$ref" > "$results/realm-$name-build.log" 2>&1 ||
+		die "the $name arm64 guest failed: see $results/realm-$name-build.log"
+	# realm.sh fails the stock run for its corrupted data, and for
+	# nothing else: any other problem it reports fails this run.
+	if ! REALM_NAME=$name REALM_APPEND="${GUEST_APPEND:+$GUEST_APPEND }wl_churn=$churn_cycles" \
+		"$TOP/scripts/realm.sh" \
+		"$BUILD/obj/guest-arm64-$name/arch/arm64/boot/Image" \
+		"$BUILD/run/guest-arm64-$name/initramfs.cpio" > "$out" 2>&1; then
+		[ "$name" = stock ] || { cat "$out" >&2; ok=no; }
+	fi
+	if [ "$name" = stock ] && grep '^realm: ' "$out" |
+	   grep -v -e '^realm: booting ' -e '^realm: workload cases not ok: device_churn$' >&2; then
+		echo "realm: the stock run failed for another reason than the corruption" >&2
+		ok=no
+	fi
+	judge "$name" "$results/realm-$name.log" "$out" && [ $ok = yes ]
+}
+
+case ${1:-} in
+--judge)	# only judge logs (for scripts/selftest.sh)
+	judge "$2" "$3" "${4:-}"
+	exit ;;
+--tree)
+	[ $# -eq 4 ] || die "usage: realm-trees.sh --tree <name> <kernel-tree> <git-ref>"
+	[ "$2" != stock ] || die "--tree: 'stock' is the negative control's name"
+	realm_tree "$2" "$3" "$4"
+	exit ;;
+"")	;;
+*)	die "usage: realm-trees.sh [--tree <name> <kernel-tree> <git-ref> | --judge <name> <log> [<out>]]" ;;
+esac
+
 rc=0
 rows=()
 # The firmware's own answers first, checked from EL1 (realm/test/abi.c).
@@ -82,27 +122,11 @@ REALM_NAME=abi "$TOP/scripts/realm.sh" --abi-test > "$results/realm-abi.out" 2>&
 	{ cat "$results/realm-abi.out"; die "the realm firmware's ABI test failed"; }
 tail -n 1 "$results/realm-abi.out"
 for t in stock:base series:series; do
-	name=${t%%:*} ref=${t#*:}
-	# Builds the guest kernel and initramfs (and boots them as a plain
-	# guest, which must pass too).
-	"$TOP/scripts/guest-arm64.sh" "$tree" "$name" "$ref" > "$results/realm-$name-build.log" 2>&1 ||
-		die "the $name arm64 guest failed: see $results/realm-$name-build.log"
-	# realm.sh fails the stock run for its corrupted data, and for
-	# nothing else: any other problem it reports fails this run.
-	REALM_NAME=$name REALM_APPEND="wl_churn=$churn_cycles" "$TOP/scripts/realm.sh" \
-		"$BUILD/obj/guest-arm64-$name/arch/arm64/boot/Image" \
-		"$BUILD/run/guest-arm64-$name/initramfs.cpio" > "$results/realm-$name.out" 2>&1 ||
-		[ "$name" = stock ] || { cat "$results/realm-$name.out"; rc=1; }
-	if [ "$name" = stock ] && grep '^realm: ' "$results/realm-$name.out" |
-	   grep -v -e '^realm: booting ' -e '^realm: workload cases not ok: device_churn$'; then
-		echo "realm: the stock run failed for another reason than the corruption" >&2
-		rc=1
-	fi
-	row=$(judge "$name" "$results/realm-$name.log" "$results/realm-$name.out") || rc=1
+	row=$(realm_tree "${t%%:*}" "$tree" "${t#*:}") || rc=1
 	rows+=("$row")
 done
 {
-	echo "| tree | pool granules made EMPTY again (S1) | pool granules back to RAM (S2) | bytes mismatched after unbind/bind | unbind/bind cycles verified | pool slots in use at rest, before / after the cycles | DMA-API debug errors | workload cases | boot + workload | verdict |"
+	echo "$header"
 	echo "|---|---|---|---|---|---|---|---|---|---|"
 	printf '%s\n' "${rows[@]}"
 } > "$out"
