@@ -2,11 +2,10 @@
 """Print the dma-direct KUnit results of several trees side by side.
 
 Each KTAP log is parsed with the kernel's own parser
-(tools/testing/kunit/kunit_parser.py).  Rows are case x platform model;
-a model is keyed by its name before " (", because the trees describe the
-same model with different examples ("pool-only (pKVM)" on 7.2,
-"pool-only (pKVM before it forced)" on 7.3).  A column that has no
-result for a row says so ("-"); a log without any result is an error.
+(tools/testing/kunit/kunit_parser.py).  Rows are case x platform model,
+with the names both suites use.  A column that has no result for a row
+says so ("-"); a log without any result, or without a result for every
+case and model below, is an error.
 
 Usage: compare-trees.py <kernel-tree> <title>=<ktap> [<title>=<ktap>...]
 """
@@ -14,22 +13,23 @@ import re
 import sys
 
 # The brief's scenarios each case exercises (S1/S2 in the pool models,
-# S3/S4 in pool-only, the others where the model converts).
+# S3/S4 in pool_only, the others where the model converts; "remap" is the
+# remapped allocation that 7.2 never decrypts).
 SCENARIOS = {
-    "dma_kunit_predicates": "(truth table)",
-    "dma_kunit_alloc_coherent": "S1 S2 S3 S5",
-    "dma_kunit_alloc_pages": "S1 S2 S3 S5",
-    "dma_kunit_odd_size": "S10 (S1-S3, S5)",
-    "dma_kunit_no_kernel_mapping": "S8",
-    "dma_kunit_nonblocking": "S9",
-    "dma_kunit_remap": "S4",
-    "dma_kunit_mmap": "S4",
-    "dma_kunit_required_mask": "S3",
-    "dma_kunit_mask_below_shared_bit": "S3",
-    "dma_kunit_decrypt_fails": "S6 (S1)",
-    "dma_kunit_encrypt_fails": "S7 (S2)",
+    "coherent_memory_is_converted_only_by_its_owner": "S1 S2 S3 S5",
+    "pages_are_converted_only_by_their_owner": "S1 S2 S3 S5",
+    "odd_size_converts_whole_pages": "S10 (S1-S3, S5)",
+    "no_kernel_mapping_cookie_only_for_private_memory": "S8",
+    "nonblocking_alloc_never_converts": "S9",
+    "remap_shares_the_pages_it_maps_decrypted": "S4, remap",
+    "remap_decrypt_failure_leaks_pages": "remap, S6",
+    "mmap_maps_shared_memory_decrypted": "S4",
+    "required_mask_covers_shared_encoding": "S3",
+    "coherent_mask_must_reach_shared_encoding": "S3",
+    "decrypt_failure_leaks_pages": "S6 (S1)",
+    "encrypt_failure_leaks_pages": "S7 (S2)",
 }
-MODELS = ["none", "pool-only", "forced-only", "forced+pool"]
+MODELS = ["no_encryption", "pool_only", "forced_only", "forced_with_pool"]
 
 
 def usage():
@@ -64,8 +64,7 @@ def results(path):
     for suite in root.subtests:
         for case in suite.subtests:
             for param in case.subtests:
-                model = param.name.split(" (")[0]
-                out[(case.name, model)] = (param.status, first_failure(param))
+                out[(case.name, param.name)] = (param.status, first_failure(param))
     if not out:
         sys.exit(f"compare-trees: no parameterised results in {path}")
     return out
@@ -79,13 +78,11 @@ for arg in sys.argv[2:]:
     columns.append((title, results(path)))
 
 # A crash or a lost case must not look like a result: every tree has
-# every case of the suite for every model (the truth table only exists
-# with the series), and each result is pass, fail or skip.
+# every case of the suite for every model, and each result is pass, fail
+# or skip.
 bad = []
 for title, res in columns:
     for case in SCENARIOS:
-        if case == "dma_kunit_predicates":
-            continue
         for model in MODELS:
             if (case, model) not in res:
                 bad.append(f"{title}: no result for {case}/{model}")
@@ -120,7 +117,7 @@ for case in cases:
                 notes.append((title, case, model, why))
         if all(c == "-" for c in row):
             continue
-        print(f"| {case.removeprefix('dma_kunit_')} | {model} | "
+        print(f"| {case} | {model} | "
               f"{SCENARIOS.get(case, '')} | " + " | ".join(row) + " |")
 
 print()
@@ -138,5 +135,5 @@ if notes:
     print()
     notes.sort(key=lambda n: [t for t, _ in columns].index(n[0]))
     for title, case, model, why in notes:
-        print(f"- {title}, {case.removeprefix('dma_kunit_')}/{model}: "
+        print(f"- {title}, {case}/{model}: "
               f"`{why or 'no expectation in the log (crash?)'}`")

@@ -5,13 +5,16 @@
 # with branch base-7.3 (the stock tree) and tests-7.3 (base-7.3 plus
 # patches/upstream-7.3-tests, applied with git am), checks that the port
 # re-exports byte for byte and passes checkpatch, runs the suite with
-# kunit.py on arm64, and writes build/results/three-trees.md: the
-# results of stock 7.2, 7.2 + the series and 7.3-rc7 side by side, and
-# the size of kernel/dma/direct.o in the configs of scripts/size.sh.
+# kunit.py on arm64, boots stock 7.3-rc7's arm64 guest kernel as a realm
+# guest on the emulated RSI (scripts/realm-trees.sh --tree), and writes
+# build/results/three-trees.md: the KUnit results and the realm rows of
+# stock 7.2, 7.2 + the series and 7.3-rc7 side by side, and the size of
+# kernel/dma/direct.o in the configs of scripts/size.sh.
 #
 # Fails when the port does not apply, the kernel does not build or
-# boot, a case gives no result (crash, missing case), or a size build
-# fails.  Failing cases on 7.3 are data for the table, not failures.
+# boot, a case gives no result (crash, missing case), 7.3 converts pool
+# memory or fails a case as a realm guest, or a size build fails.
+# Failing KUnit cases on 7.3 are data for the table, not failures.
 #
 # Usage: scripts/upstream-7.3.sh [--no-size]
 set -euo pipefail
@@ -40,6 +43,8 @@ patches=("$pdir"/0*.patch)
 for f in "$results/kunit-reproduce.ktap" "$results/kunit-series.ktap"; do
 	[ -s "$f" ] || die "$f is missing: run 'scripts/check.sh apply kunit reproduce' first"
 done
+[ -s "$results/realm.md" ] ||
+	die "$results/realm.md is missing: run 'scripts/check.sh realm' first"
 
 "$TOP/scripts/fetch-base.sh" "$origin" "$suite" "$pkg" "$version"
 [ "$(git -C "$origin" log -1 --format=%s)" = \
@@ -107,6 +112,23 @@ table=$results/three-trees.md
 		"7.2 + series=$results/kunit-series.ktap" \
 		"7.3-rc7=$ktap"
 } > "$table.tmp" || die "the KUnit results are incomplete (see above)"
+
+# The same realm guest workload as the realm gate, on stock 7.3-rc7.
+# 7.3 counts the pool's high-water mark only when asked to at boot.
+row=$(GUEST_APPEND=swiotlb=track_hiwater \
+      "$TOP/scripts/realm-trees.sh" --tree upstream-73 "$tree" base-7.3) || {
+	echo "$row" >&2
+	die "7.3-rc7 failed as a realm guest (see $results/realm-upstream-73.out)"
+}
+{
+	echo
+	echo "## Realm guest on an emulated RSI: stock 7.2.13, 7.2.13 + series, 7.3-rc7"
+	echo
+	cat "$results/realm.md"
+	echo "$row" | sed 's/^| upstream-73 |/| 7.3-rc7 |/'
+	echo
+} >> "$table.tmp"
+step "realm guest on 7.3-rc7"
 
 if [ "$size" = yes ]; then
 	"$TOP/scripts/size-7.3.sh" >> "$table.tmp"
