@@ -1,22 +1,49 @@
 #!/bin/bash
-# Break one predicate or call site of the series at a time and count the
-# KUnit suite's failures: each change must make at least one case fail.
-# Works in its own clone of $BUILD/tree (branch series), so no other
-# build sees the broken code.  Prints a markdown table; exits non-zero if
-# a change leaves the whole suite passing.
+# Break one predicate or call site at a time and list the KUnit cases that
+# fail because of it: each change must make at least one case fail.
+#
+# Usage: scripts/mutants.sh [7.3]
+#   (none)  the series: $BUILD/tree, branch series (scripts/tree.sh)
+#   7.3     the suite's port on 7.3-rc7: $BUILD/tree-7.3, branch tests-7.3
+#           (scripts/upstream-7.3.sh), broken where 7.3 fixed the same bugs
+#
+# Works in its own clone of the tree, so no other build sees the broken
+# code.  The unchanged tree is run first; a row lists only the cases that
+# fail with the change and pass without it (on 7.3 the pool_only cases
+# fail anyway, see docs/comparison-7.3.md).  Prints a markdown table;
+# exits non-zero if a change adds no failing case.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 need python3 flock qemu-system-aarch64 aarch64-linux-gnu-gcc
 
-src=$BUILD/src/mutants
-obj=$BUILD/obj/kunit-arm64-mutants
-log=$BUILD/results/mutants
+case ${1:-} in
+"")	tree=$BUILD/tree branch=series name=mutants
+	made_by=scripts/tree.sh ;;
+7.3)	tree=$BUILD/tree-7.3 branch=tests-7.3 name=mutants-7.3
+	made_by=scripts/upstream-7.3.sh ;;
+*)	die "usage: mutants.sh [7.3]" ;;
+esac
+src=$BUILD/src/$name
+obj=$BUILD/obj/kunit-arm64-$name
+log=$BUILD/results/$name
 mkdir -p "$log" "$obj"
-git -C "$BUILD/tree" rev-parse -q --verify series >/dev/null ||
-	die "no $BUILD/tree with a series branch (run scripts/tree.sh)"
-[ -d "$src/.git" ] || git clone -q --no-checkout "$BUILD/tree" "$src"
-git -C "$src" fetch -q --force "$BUILD/tree" series
+git -C "$tree" rev-parse -q --verify "$branch" >/dev/null 2>&1 ||
+	die "no $tree with a $branch branch (run $made_by)"
+[ -d "$src/.git" ] || git clone -q --no-checkout "$tree" "$src"
+git -C "$src" fetch -q --force "$tree" "$branch"
 git -C "$src" checkout -q --detach --force FETCH_HEAD
+
+# run_suite ktap: the suite on the clone as it is now.
+run_suite() {
+	(cd "$src" && flock "$CACHE/build.lock" ./tools/testing/kunit/kunit.py run \
+		--kunitconfig=kernel/dma --arch=arm64 --cross_compile=aarch64-linux-gnu- \
+		--build_dir="$obj" --make_options "CC=ccache aarch64-linux-gnu-gcc" \
+		--jobs="$(nproc)" --raw_output=kunit) > "$1" 2>&1 || true
+	grep -q '^KTAP version' "$1" || die "the suite did not run (see $1)"
+}
+
+run_suite "$log/unchanged.ktap"
+"$TOP/scripts/ktap-failures.py" "$src" "$log/unchanged.ktap" > "$log/unchanged.failing"
 
 rc=0
 # mutant name old new: replace the text old of kernel/dma/direct.c (with
@@ -32,27 +59,42 @@ if old not in text:
     sys.exit(f"mutants: the text to change is not in {path}: {old!r}")
 open(path, "w").write(text.replace(old, new, 1))
 PY
-	out=$log/${name//[^a-z]/_}
-	(cd "$src" && flock "$CACHE/build.lock" ./tools/testing/kunit/kunit.py run \
-		--kunitconfig=kernel/dma --arch=arm64 --cross_compile=aarch64-linux-gnu- \
-		--build_dir="$obj" --make_options "CC=ccache aarch64-linux-gnu-gcc" \
-		--jobs="$(nproc)" --raw_output=kunit) > "$out.ktap" 2>&1 || true
-	failing=$("$TOP/scripts/ktap-failures.py" "$src" "$out.ktap" | paste -sd ' ' -)
+	out=$log/${name//[^a-z0-9]/_}
+	run_suite "$out.ktap"
+	failing=$("$TOP/scripts/ktap-failures.py" "$src" "$out.ktap" |
+		  grep -vxF -f "$log/unchanged.failing" | paste -sd ' ' - || true)
 	[ -n "$failing" ] || { failing="NONE: the suite does not notice"; rc=1; }
 	echo "| $name | $failing |"
 }
 
-echo "| change to kernel/dma/direct.c | failing cases |"
+echo "| change to kernel/dma/direct.c | cases that fail only with it |"
 echo "|---|---|"
-mutant "is_dma_decrypted() ignores the pool" \
-	'return force_dma_unencrypted(dev) || dma_external_decryption(dev);' \
-	'return force_dma_unencrypted(dev);'
-mutant "dma_owns_decryption() ignores the pool" \
-	'return force_dma_unencrypted(dev) && !dma_external_decryption(dev);' \
-	'return force_dma_unencrypted(dev);'
-mutant "no dma_set_decrypted() before the remap" \
-	'if (!PageHighMem(page) &&\n\t\t    dma_set_decrypted(dev, page_address(page), size))\n\t\t\tgoto out_leak_pages;' ''
-mutant "dma_direct_free() encrypts the vmap alias" \
-	'\t\tcpu_addr = page_address(page);\n' ''
+if [ "$name" = mutants ]; then
+	mutant "is_dma_decrypted() ignores the pool" \
+		'return force_dma_unencrypted(dev) || dma_external_decryption(dev);' \
+		'return force_dma_unencrypted(dev);'
+	mutant "dma_owns_decryption() ignores the pool" \
+		'return force_dma_unencrypted(dev) && !dma_external_decryption(dev);' \
+		'return force_dma_unencrypted(dev);'
+	mutant "no dma_set_decrypted() before the remap" \
+		'if (!PageHighMem(page) &&\n\t\t    dma_set_decrypted(dev, page_address(page), size))\n\t\t\tgoto out_leak_pages;' ''
+	mutant "dma_direct_free() encrypts the vmap alias" \
+		'\t\tcpu_addr = page_address(page);\n' ''
+else
+	# Where 7.3 fixed S1/S2, S4, S3 and the remap, undo the fix.
+	mutant "dma_direct_alloc() decrypts pool memory again" \
+		'\t\t\tmark_mem_decrypt = false;\n' ''
+	mutant "dma_direct_free_pages() encrypts pool memory" \
+		'\tif (swiotlb_pool)\n\t\tmark_mem_encrypted = false;\n\n\tif (mark_mem_encrypted && dma_set_encrypted' \
+		'\tif (mark_mem_encrypted && dma_set_encrypted'
+	mutant "dma_direct_mmap() without DMA_ATTR_CC_SHARED" \
+		'\tif (force_dma_unencrypted(dev))\n\t\tattrs |= DMA_ATTR_CC_SHARED;\n\n\tvma->vm_page_prot' \
+		'\tvma->vm_page_prot'
+	mutant "a private required mask" \
+		'bool require_decrypted = force_dma_unencrypted(dev);\n\tphys_addr_t phys' \
+		'bool require_decrypted = false;\n\tphys_addr_t phys'
+	mutant "no decryption before the remap" \
+		'\tif (mark_mem_decrypt) {\n' '\tif (mark_mem_decrypt && !remap) {\n'
+fi
 git -C "$src" checkout -q -- kernel/dma/direct.c
 exit $rc
