@@ -104,7 +104,7 @@ guest_kernel() {
 	while read -r opt; do
 		grep -qx "$opt" "$obj/.config" && continue
 		sym=${opt%%=*}
-		if ! grep -rqxE --include='Kconfig*' "(menu)?config ${sym#CONFIG_}" "$ksrc"; then
+		if ! grep -rqE --include='Kconfig*' "^[[:space:]]*(menu)?config ${sym#CONFIG_}[[:space:]]*(#.*)?$" "$ksrc"; then
 			echo "guest: $sym is not a symbol of this tree, left out"
 			continue
 		fi
