@@ -177,17 +177,13 @@ fi
 # upstream-7.3: the 7.3 run stops after a case starts (a crash), so the
 # cases after it have no result.
 k=$results/kunit-7.3.ktap
-three_trees() {	# 7.3-ktap
-	python3 "$TOP/scripts/compare-trees.py" "$BUILD/tree-7.3" \
-		"stock 7.2=$results/kunit-reproduce.ktap" \
-		"7.2 + series=$results/kunit-series.ktap" "7.3-rc7=$1"
-}
 if [ -s "$k" ] && [ -d "$BUILD/tree-7.3" ]; then
 	sed '/# Subtest: remap_decrypt_failure_leaks_pages/q' "$k" > "$scratch/kunit-7.3.ktap"
 	expect upstream-7.3 "the 7.3 suite stops in one case" \
-		three_trees "$k" -- \
+		"$TOP/scripts/upstream-7.3.sh" --judge "$k" -- \
 		failed_with "7.3-rc7: no result for remap_decrypt_failure_leaks_pages/" \
-			"$scratch/upstream-7.3.log" three_trees "$scratch/kunit-7.3.ktap"
+			"$scratch/upstream-7.3.log" \
+			"$TOP/scripts/upstream-7.3.sh" --judge "$scratch/kunit-7.3.ktap"
 else
 	echo "upstream-7.3 no 7.3 run in $results: run the upstream-7.3 gate first"
 	bad=1
