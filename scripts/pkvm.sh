@@ -2,7 +2,7 @@
 # Run guest/workload.c in a pKVM protected VM: an arm64 host booted under
 # QEMU TCG with kvm-arm.mode=protected runs our VMM (vmm/), which starts
 # the same kernel as a protected guest whose virtio devices bounce through
-# a restricted DMA pool.  See README.md, "pKVM protected guest".  The
+# a restricted DMA pool.  See docs/pkvm.md.  The
 # steps it shares with the other guests are in guest-lib.sh.
 #
 # Usage: scripts/pkvm.sh <name> <git-ref>
