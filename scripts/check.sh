@@ -84,6 +84,26 @@ checkpatch() {
 			bad=1
 		fi
 	done
+	stable_size "${1:-$TOP/patches}" || bad=1
+	return $bad
+}
+
+# The stable rules' limit: a fix (a patch that touches no KUnit file and
+# nothing under Documentation/) is at most 100 lines, context included.
+diff_lines() {	# patch: its lines from the first diff header to the signature
+	awk '/^diff --git /{d=1} /^-- $/{d=0} d{n++} END{print n + 0}' "$1"
+}
+stable_size() {	# dir
+	local p n bad=0
+	for p in "$1"/0*.patch; do
+		case $p in *0000-cover-letter.patch) continue ;; esac
+		grep -qE '^diff --git a/(Documentation/|\S*kunit)' "$p" && continue
+		n=$(diff_lines "$p")
+		if [ "$n" -gt 100 ]; then
+			echo "${p##*/}: $n lines, over the stable rules' 100"
+			bad=1
+		fi
+	done
 	return $bad
 }
 

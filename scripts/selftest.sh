@@ -93,6 +93,23 @@ expect checkpatch "commit message line over 75 columns" \
 expect checkpatch "trailing whitespace in an added line" \
 	checkpatch "$TOP/patches" -- checkpatch "$scratch/space"
 
+# checkpatch's stable limit: patch 1 grown to exactly 100 lines must
+# pass, and to 101 must fail.
+grow_patch1() {	# dir lines
+	local p n
+	mkdir -p "$1"
+	cp "$TOP"/patches/0*.patch "$1/"
+	p=$(ls "$1"/0001-*.patch)
+	n=$(diff_lines "$p")
+	awk -v extra=$(($2 - n)) '{ print }
+		!done && /^\+ \*\/$/ { while (extra-- > 0) print "+ *"; done = 1 }' \
+		"$p" > "$p.new" && mv "$p.new" "$p"
+}
+grow_patch1 "$scratch/edge" 100
+grow_patch1 "$scratch/big" 101
+expect checkpatch "a fix patch one line over the stable limit" \
+	stable_size "$scratch/edge" -- stable_size "$scratch/big"
+
 # kernel-doc: a predicate's kernel-doc loses its @dev line.
 mkdir -p "$scratch/kdoc"
 git -C "$tree" archive series kernel/dma | tar -x -C "$scratch/kdoc"
