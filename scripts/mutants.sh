@@ -80,6 +80,12 @@ if [ "$name" = mutants ]; then
 		'if (!PageHighMem(page) &&\n\t\t    dma_set_decrypted(dev, page_address(page), size))\n\t\t\tgoto out_leak_pages;' ''
 	mutant "dma_direct_free() encrypts the vmap alias" \
 		'\t\tcpu_addr = page_address(page);\n' ''
+	mutant "a failed decryption frees the pages" \
+		'out_leak_pages:\n\treturn NULL;' \
+		'out_leak_pages:\n\t__dma_direct_free_pages(dev, page, size);\n\treturn NULL;'
+	mutant "a failed encryption on free frees the pages" \
+		'if (!PageHighMem(page) && dma_set_encrypted(dev, cpu_addr, size))\n\t\treturn;\n' \
+		'if (!PageHighMem(page))\n\t\tdma_set_encrypted(dev, cpu_addr, size);\n'
 else
 	# Where 7.3 fixed S1/S2, S4, S3 and the remap, undo the fix.
 	mutant "dma_direct_alloc() decrypts pool memory again" \
