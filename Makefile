@@ -13,10 +13,10 @@ all: deps tree
 help:
 	@echo "make             apply the series and boot an arm64 guest that uses it"
 	@echo "make check       the CI gate: one line per gate, then N passed, N failed"
-	@echo "make check-full  make check and the slow gates (guests, pKVM, 7.3, matrix, sparse, clang)"
+	@echo "make check-full  make check, then the slow gates (guests, pKVM, 7.3, matrix, ...; see the README)"
 	@echo "make check-selftest  seeded defects for the gates that need builds and for check-full's"
 	@echo "make deps        install the Debian packages the harness needs"
-	@echo "make tree        build/tree: the base with the series applied"
+	@echo "make tree        build/tree: the base with the series applied, and the suite alone (branch reproduce)"
 	@echo "make kunit       the KUnit suite on the series"
 	@echo "make reproduce   the suite without the fixes: must fail exactly tests/stock-failures.txt"
 	@echo "make mutants     break each predicate and call site in turn: the suite must notice"

@@ -1,8 +1,9 @@
 # Sourced by scripts/selftest.sh full: the seeded defects that need a
 # kernel or Sphinx build (bisect, docs, size, kunit-cma, matrix, sparse,
 # clang), those of the make check-full gates that judge logs (pkvm, the
-# stock guest, the soak, the x86_64 guest, the benchmarks, recipients),
-# and the soak's coherent stress case with a broken module.  The builds
+# stock guest, the soak, the x86_64 guest, the benchmarks, recipients,
+# upstream-7.3), and the soak's coherent stress case with a broken
+# module.  The builds
 # run on branches selftest-* of $tree, made here without touching its
 # checkout and deleted on exit, in the gates' own object folders; every
 # table they write goes to the scratch folder, so the real results stay.

@@ -4,8 +4,8 @@
 # input, run the gate's own function on it, and require FAIL; then run it
 # on the unseeded copy and require PASS, so a gate that always fails does
 # not pass the self-test either.  Prints one line per gate.  Needs the
-# results of the kunit and reproduce gates (run it after them); touches
-# nothing outside a scratch directory.
+# results of the kunit, reproduce, size, guest, guest-kasan and realm
+# gates (run it after them); touches nothing outside a scratch directory.
 #
 # Usage: scripts/selftest.sh [full]
 #   full: instead, the seeds that need a kernel or Sphinx build and those
