@@ -6,6 +6,7 @@
 #   (none)  the series: $BUILD/tree, branch series (scripts/tree.sh)
 #   7.3     the suite's port on 7.3-rc7: $BUILD/tree-7.3, branch tests-7.3
 #           (scripts/upstream-7.3.sh), broken where 7.3 fixed the same bugs
+#           and where it leaks pages whose conversion failed
 #
 # Works in its own clone of the tree, so no other build sees the broken
 # code.  The unchanged tree is run first; a row lists only the cases that
@@ -101,6 +102,14 @@ else
 		'bool require_decrypted = false;\n\tphys_addr_t phys'
 	mutant "no decryption before the remap" \
 		'\tif (mark_mem_decrypt) {\n' '\tif (mark_mem_decrypt && !remap) {\n'
+	# 7.3 leaks like 7.2 does; these show the port's model of
+	# dma_free_contiguous() at work there too.
+	mutant "a failed decryption frees the pages" \
+		'out_leak_pages:\n\treturn NULL;\n}\n\nvoid dma_direct_free(' \
+		'out_leak_pages:\n\tdma_free_contiguous(dev, page, size);\n\treturn NULL;\n}\n\nvoid dma_direct_free('
+	mutant "a failed encryption on free frees the pages" \
+		'\t\t\treturn;\n\t\t}\n\t}\n\n\tif (swiotlb_pool)\n' \
+		'\t\t}\n\t}\n\n\tif (swiotlb_pool)\n'
 fi
 git -C "$src" checkout -q -- kernel/dma/direct.c
 exit $rc
