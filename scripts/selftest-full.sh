@@ -3,10 +3,10 @@
 # clang), those of the make check-full gates that judge logs (pkvm, the
 # stock guest, the soak, the x86_64 guest, the benchmarks, recipients,
 # upstream-7.3), and the soak's coherent stress case with a broken
-# module.  The builds
-# run on branches selftest-* of $tree, made here without touching its
-# checkout and deleted on exit, in the gates' own object folders; every
-# table they write goes to the scratch folder, so the real results stay.
+# module.  The builds run on branches selftest-* of $tree, made here
+# without touching its checkout and deleted on exit, in the gates' own
+# object folders; every table they write goes to the scratch folder, so
+# the real results stay.
 # The make check-full gates must have run first (their logs are the
 # input).
 # shellcheck shell=bash
