@@ -16,9 +16,11 @@ need() {
 }
 
 # One kernel build at a time on this machine: every kernel build goes
-# through this lock, whoever starts it.
+# through this lock, whoever starts it.  The host tools (kconfig, fixdep,
+# ...) go through ccache too: every object folder of a fresh clone
+# builds them again.
 kmake() {
-	flock "$CACHE/build.lock" make -s CC="ccache ${CROSS_COMPILE:-}gcc" "$@"
+	flock "$CACHE/build.lock" make -s CC="ccache ${CROSS_COMPILE:-}gcc" HOSTCC="ccache gcc" "$@"
 }
 
 # checkout_ref <tree> <ref>: check out <ref> in a kernel tree for a build.
