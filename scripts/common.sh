@@ -15,12 +15,17 @@ need() {
 	for t; do command -v "$t" >/dev/null || die "missing tool '$t' (run scripts/deps.sh)"; done
 }
 
+# The make command of every gcc kernel build.  The host tools (kconfig,
+# fixdep, ...) go through ccache too: every object folder of a fresh
+# clone builds them again.
+kernel_make() {
+	make -s CC="ccache ${CROSS_COMPILE:-}gcc" HOSTCC="ccache gcc" "$@"
+}
+
 # One kernel build at a time on this machine: every kernel build goes
-# through this lock, whoever starts it.  The host tools (kconfig, fixdep,
-# ...) go through ccache too: every object folder of a fresh clone
-# builds them again.
+# through this lock, whoever starts it.
 kmake() {
-	flock "$CACHE/build.lock" make -s CC="ccache ${CROSS_COMPILE:-}gcc" HOSTCC="ccache gcc" "$@"
+	(flock 9 && kernel_make "$@") 9>> "$CACHE/build.lock"
 }
 
 # checkout_ref <tree> <ref>: check out <ref> in a kernel tree for a build.

@@ -36,7 +36,7 @@ gates_locked() {	# command...
 	(
 		exec 9>> "$CACHE/build.lock"
 		flock 9
-		kmake() { make -s CC="ccache ${CROSS_COMPILE:-}gcc" "$@"; }
+		kmake() { kernel_make "$@"; }
 		"$@"
 	)
 }
