@@ -59,7 +59,7 @@ gates_checkout() {	# ref
 #   arm64 (CCA realms) and s390 (protected virtualization): forced
 #     unencrypted DMA is always built; no config can avoid it.
 GATES_ARCHES="x86_64 arm64 s390 powerpc64le riscv64"
-GATES_KUNIT="CONFIG_KUNIT=y CONFIG_DMA_DIRECT_KUNIT_TEST=y"
+GATES_KUNIT="CONFIG_KUNIT=y CONFIG_DMA_DIRECT_ENCRYPTION_KUNIT_TEST=y"
 
 gates_config() {	# arch min|cc -> Kconfig fragment, one option per line
 	local arch=$1 kind=$2 min= cc=
@@ -172,7 +172,7 @@ gates_patchwise() {
 			[ "$i" -ne $last ] || cp "$obj/kernel/dma/direct.o" "$obj/direct-series.o"
 		fi
 		if [ "$kind" = cc ] &&
-		   git -C "$GATES_SRC" grep -q -E '^config DMA_DIRECT_KUNIT_TEST$' -- kernel/dma/Kconfig; then
+		   git -C "$GATES_SRC" grep -q -E '^config DMA_DIRECT_ENCRYPTION_KUNIT_TEST$' -- kernel/dma/Kconfig; then
 			echo "== with the KUnit suite" >> "$obj/build-$i.log"
 			gates_build "$frag"$'\n'"${GATES_KUNIT// /$'\n'}" >> "$obj/build-$i.log" 2>&1 ||
 				status=error

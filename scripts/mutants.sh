@@ -77,16 +77,22 @@ if [ "$name" = mutants ]; then
 	mutant "dma_owns_decryption() ignores the pool" \
 		'return force_dma_unencrypted(dev) && !dma_external_decryption(dev);' \
 		'return force_dma_unencrypted(dev);'
+	mutant "dma_direct_free_pages() looks up the linear address" \
+		'dma_free_pages_from_pool(dev, page, size)' \
+		'dma_free_from_pool(dev, vaddr, size)'
 	mutant "no dma_set_decrypted() before the remap" \
-		'if (!PageHighMem(page) &&\n\t\t    dma_set_decrypted(dev, page_address(page), size))\n\t\t\tgoto out_leak_pages;' ''
+		'if (dma_set_decrypted(dev, page_address(page), size))\n\t\t\tgoto out_leak_pages;' ''
 	mutant "dma_direct_free() encrypts the vmap alias" \
 		'\t\tcpu_addr = page_address(page);\n' ''
+	mutant "dma_direct_free() encrypts before vunmap()" \
+		'\t\tvunmap(cpu_addr);\n\t\t/* dma_direct_alloc() decrypted the linear alias */\n\t\tcpu_addr = page_address(page);\n' \
+		'\t\tif (dma_set_encrypted(dev, page_address(page), size))\n\t\t\treturn;\n\t\tvunmap(cpu_addr);\n\t\t__dma_direct_free_pages(dev, page, size);\n\t\treturn;\n'
 	mutant "a failed decryption frees the pages" \
 		'out_leak_pages:\n\treturn NULL;' \
 		'out_leak_pages:\n\t__dma_direct_free_pages(dev, page, size);\n\treturn NULL;'
 	mutant "a failed encryption on free frees the pages" \
-		'if (!PageHighMem(page) && dma_set_encrypted(dev, cpu_addr, size))\n\t\treturn;\n' \
-		'if (!PageHighMem(page))\n\t\tdma_set_encrypted(dev, cpu_addr, size);\n'
+		'\tif (dma_set_encrypted(dev, cpu_addr, size))\n\t\treturn;\n\t__dma_direct_free_pages(dev, page, size);\n}' \
+		'\tdma_set_encrypted(dev, cpu_addr, size);\n\t__dma_direct_free_pages(dev, page, size);\n}'
 else
 	# Where 7.3 fixed S1/S2, S4, S3 and the remap, undo the fix.
 	mutant "dma_direct_alloc() decrypts pool memory again" \

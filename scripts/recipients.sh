@@ -25,16 +25,25 @@ done
 # that missing history.
 # recipients-extra.txt adds who get_maintainer.pl cannot know about (the
 # stable list, linux-coco, KUnit, the authors of the upstream fixes).
+# Maintainers of what the fixes touch go in To:; a maintainer only of
+# the document (Documentation/) gets a copy, like the reviewers and lists.
+gm() {	# patch... -> get_maintainer.pl's lines
+	(cd "$tree" && ./scripts/get_maintainer.pl --no-git --no-git-fallback \
+		--no-fixes "$@")
+}
 list() {
+	local code=() p
+	for p in "${patches[@]}"; do
+		grep -q '^diff --git a/Documentation/' "$p" || code+=("$p")
+	done
 	{
-		(cd "$tree" && ./scripts/get_maintainer.pl --no-git --no-git-fallback \
-			--no-fixes "${patches[@]}") |
-		awk '/\(maintainer:/ { sub(/ \(.*$/, ""); print "To: " $0; next }
-		     { sub(/ \(.*$/, ""); print "Cc: " $0 }'
+		gm "${code[@]}" | awk '/\(maintainer:/ { sub(/ \(.*$/, ""); print "To: " $0 }'
+		gm "${patches[@]}" | awk '{ sub(/ \(.*$/, ""); print "Cc: " $0 }'
 		grep -v -e '^#' -e '^$' "$TOP/recipients-extra.txt"
 	} | awk '/^To: / { to[n++] = $0; next } { cc[m++] = $0 }
 		 END { for (i = 0; i < n; i++) print to[i]
-		       for (i = 0; i < m; i++) print cc[i] }' | awk '!seen[$0]++'
+		       for (i = 0; i < m; i++) print cc[i] }' |
+	awk '{ who = substr($0, 5) } !seen[who]++'
 }
 
 if [ "${1:-}" = --check ]; then

@@ -42,7 +42,7 @@ sparse_only='/^#include "direct.h"$/a void *dma_direct_selftest_ptr = 0;'
 growth='$a unsigned long dma_direct_selftest_growth(unsigned long x) { return x * 3 + 1; }'
 # The v1 suite's bug: leaked pages given back to the page allocator even
 # when dma-direct took them from CMA.
-cma_free='s/dma_free_contiguous(model->dev, page, size);/__free_pages(page, get_order(size));/'
+cma_free='s/(dma_free_contiguous)(model->dev, page, size);/__free_pages(page, get_order(size));/'
 doc=Documentation/core-api/dma-direct-memory-encryption.rst
 bad_ref='$a See :ref:`selftest-no-such-label`.'
 

@@ -60,7 +60,7 @@ for c in "${configs[@]}"; do
 	object "$obj" "$ref"
 	object "$obj" "$suite~1"
 	object "$obj" "$suite"
-	grep -q '^CONFIG_DMA_DIRECT_KUNIT_TEST=y' "$obj/.config" &&
+	grep -q '^CONFIG_DMA_DIRECT_ENCRYPTION_KUNIT_TEST=y' "$obj/.config" &&
 		die "$name: the size configs must not build the KUnit suite"
 	if ! cmp "$obj/direct-$suite~1.o" "$obj/direct-$suite.o"; then
 		echo "size: $name: the KUnit suite's patch changes direct.o without the suite" >&2
