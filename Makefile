@@ -5,10 +5,16 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: all help deps tree check check-full check-selftest kunit reproduce mutants realm soak bad-pools bench docs export guests guest-kasan pkvm upstream-7.3 size clean
+.PHONY: all banner help deps tree check check-full check-selftest kunit reproduce mutants realm soak bad-pools bench docs export guests guest-kasan pkvm upstream-7.3 size clean
 
-all: deps tree
+all: banner deps tree
 	$(S)/guest-arm64.sh build/tree series series
+
+# The first line of make: what it does and how long it takes.
+banner:
+	@echo "make: installs what is missing, fetches Linux 7.2.13, applies the series," \
+	      "builds an arm64 guest kernel and boots it: about 12 minutes cold on 2 cores" \
+	      "(685 s measured), under a minute warm"
 
 help:
 	@echo "make             apply the series and boot an arm64 guest that uses it"

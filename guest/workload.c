@@ -29,6 +29,11 @@
  *				its result (default: no such case)
  *   wl_coherent_stress=<s>	load it in its stress mode instead, for
  *				this many seconds, while disk passes run
+ *   wl_atomic=<module>		load this module of the initramfs
+ *				(guest/dma_atomic_pages.c) in a child
+ *				process, so that a kernel BUG in it ends
+ *				the child and not init, and report its
+ *				result (default: no such case)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -77,6 +82,7 @@ static struct {
 	const char *bench;
 	const char *coherent;
 	int coherent_stress;	/* seconds */
+	const char *atomic;
 	int churn;
 	int soak;		/* MiB */
 } cfg;
@@ -946,20 +952,26 @@ static void check_dma_map_benchmark(void)
  * the disk busy with verified passes, through the same pool.
  */
 #define COHERENT_RESULT	"/sys/module/dma_coherent_bench/parameters/result"
+#define ATOMIC_RESULT	"/sys/module/dma_atomic_pages/parameters/result"
 
-static bool coherent_load(const char *name, const char *params)
+static bool module_load(const char *name, const char *path, const char *params)
 {
-	int fd = open(cfg.coherent, O_RDONLY | O_CLOEXEC);
-	char line[512];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	bool ok;
-	FILE *f;
 
 	ok = fd >= 0 && !syscall(SYS_finit_module, fd, params, 0);
 	if (!ok)
-		diag("%s: cannot load %s: %s", name, cfg.coherent, strerror(errno));
+		diag("%s: cannot load %s: %s", name, path, strerror(errno));
 	if (fd >= 0)
 		close(fd);
-	f = fopen(COHERENT_RESULT, "r");	/* also after a failed run */
+	return ok;
+}
+
+static void module_result(const char *name, const char *param)
+{
+	char line[512];
+	FILE *f = fopen(param, "r");	/* also after a failed run */
+
 	while (f && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = 0;
 		if (line[0])
@@ -967,7 +979,38 @@ static bool coherent_load(const char *name, const char *params)
 	}
 	if (f)
 		fclose(f);
+}
+
+static bool coherent_load(const char *name, const char *params)
+{
+	bool ok = module_load(name, cfg.coherent, params);
+
+	module_result(name, COHERENT_RESULT);
 	return ok;
+}
+
+/*
+ * The atomic pool module runs in a child: on a kernel that frees atomic
+ * pool pages to the page allocator (stock 7.2), DEBUG_VM stops the load
+ * with a kernel BUG, which ends the process that loads it.
+ */
+static void check_atomic_pages(void)
+{
+	int status = 0;
+	pid_t child;
+	bool ok;
+
+	fflush(stdout);
+	child = fork();
+	if (child == 0)
+		_exit(module_load("atomic_pages", cfg.atomic, "") ? 0 : 1);
+	ok = child > 0 && waitpid(child, &status, 0) == child &&
+	     WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	if (child > 0 && WIFSIGNALED(status))
+		diag("atomic_pages: the loading process died of signal %d",
+		     WTERMSIG(status));
+	module_result("atomic_pages", ATOMIC_RESULT);
+	result(ok, "atomic_pages");
 }
 
 static void check_coherent_benchmark(void)
@@ -1032,6 +1075,7 @@ static bool read_settings(void)
 	cfg.bench = setting("wl_bench", NULL);
 	cfg.coherent = setting("wl_coherent", NULL);
 	cfg.coherent_stress = atoi(setting("wl_coherent_stress", "0"));
+	cfg.atomic = setting("wl_atomic", NULL);
 	cfg.churn = atoi(setting("wl_churn", "0"));
 	cfg.soak = atoi(setting("wl_soak", "0"));
 	snprintf(cfg.pool, sizeof(cfg.pool), "%s%s", pool,
@@ -1058,8 +1102,8 @@ int main(void)
 	phases = 2 + stream;
 	/* access platform, two disk passes, pool and DMA-API debug: 5 */
 	printf("KTAP version 1\n1..%d\n",
-	       5 + stream + !!cfg.bench + !!cfg.coherent + (cfg.churn > 0) +
-	       (cfg.soak > 0));
+	       5 + stream + !!cfg.bench + !!cfg.coherent + !!cfg.atomic +
+	       (cfg.churn > 0) + (cfg.soak > 0));
 	if (!settings_ok)
 		diag("unknown wl_stream=%s: stream check will fail", cfg.stream);
 	next_round = shared_memory(sizeof(*next_round));
@@ -1101,6 +1145,8 @@ int main(void)
 		check_coherent_stress();
 	else if (cfg.coherent)
 		check_coherent_benchmark();
+	if (cfg.atomic)
+		check_atomic_pages();
 
 	/* Last, so that it covers every mapping made above. */
 	check_dma_debug();

@@ -36,21 +36,13 @@ gate() {	# name command...
 	fi
 }
 
-wait_for() {	# pid seconds: true once pid has ended, false after seconds
-	local i
-	for ((i = 0; i < $2; i++)); do
-		kill -0 "$1" 2>/dev/null || return 0
-		sleep 1
-	done
-	! kill -0 "$1" 2>/dev/null
-}
 
 # patches/ must be exactly what the tree holds (its subdirectories are
 # other series, exported on their own).
 roundtrip() {	# [patches-dir]
 	local want=${1:-$TOP/patches} f
 	rm -rf "$BUILD/roundtrip"
-	"$TOP/scripts/export.sh" "$tree" "$BUILD/roundtrip" &&
+	"$TOP/scripts/export.sh" -k "$tree" "$BUILD/roundtrip" &&
 	diff <(cd "$want" && find . -maxdepth 1 -type f | sort) \
 	     <(cd "$BUILD/roundtrip" && find . -maxdepth 1 -type f | sort) &&
 	for f in "$BUILD"/roundtrip/*; do
@@ -168,6 +160,13 @@ same_failures() {	# expected-list ktap: the failing cases are exactly the list
 
 docs() { "$TOP/scripts/docs.sh"; }
 
+# The seeds of make check-selftest and the mutants of make mutants still
+# change what they are meant to change in today's sources; checked
+# without building, so that a seed cannot rot outside CI.
+seeds() {
+	"$TOP/scripts/selftest.sh" seeds && "$TOP/scripts/mutants.sh" --check
+}
+
 # The DMA map benchmark table from the two x86_64 guest runs.
 bench() {
 	"$TOP/scripts/dma-bench.py" "$results/stock-x86_64.log" \
@@ -183,7 +182,7 @@ short_load="wl_soak=256 wl_churn=10"
 full_load="wl_soak=1024 wl_churn=50"
 coherent_stress="wl_coherent=/dma_coherent_bench.ko wl_coherent_stress=30"
 
-check=(apply roundtrip checkpatch kerneldoc kunit kunit-cma bisect reproduce docs size
+check=(apply roundtrip checkpatch kerneldoc seeds kunit kunit-cma bisect reproduce docs size
        hotpath guest guest-kasan realm selftest)
 full=("${check[@]}" guest-stock soak bad-pools guest-x86_64-stock guest-x86_64 bench pkvm-stock pkvm
       bench-coherent bench-realm upstream-7.3 matrix sparse clang recipients selftest-full)
@@ -198,6 +197,7 @@ main() {
 		roundtrip)	gate roundtrip roundtrip ;;
 		checkpatch)	gate checkpatch checkpatch ;;
 		kerneldoc)	gate kernel-doc kerneldoc ;;
+		seeds)		gate seeds seeds ;;
 		kunit)		gate kunit "$TOP/scripts/kunit.sh" series ;;
 		kunit-cma)	gate kunit-cma "$TOP/scripts/kunit.sh" series cma ;;
 		bisect)		gate bisect bisect ;;

@@ -22,10 +22,35 @@ kernel_make() {
 	make -s CC="ccache ${CROSS_COMPILE:-}gcc" HOSTCC="ccache gcc" "$@"
 }
 
+# wait_for <pid> <seconds>: true once pid has ended, false after seconds.
+wait_for() {
+	local i
+	for ((i = 0; i < $2; i++)); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 1
+	done
+	! kill -0 "$1" 2>/dev/null
+}
+
+# heartbeat <what> <command...>: runs the command and, while it runs, says
+# so on stderr once a minute, so that no long step stays silent.
+heartbeat() {
+	local what=$1 start=$SECONDS pid status=0
+	shift
+	"$@" &
+	pid=$!
+	while ! wait_for "$pid" 60; do
+		echo "  ... $what: $(((SECONDS - start) / 60)) min so far" >&2
+	done
+	wait "$pid" || status=$?
+	return $status
+}
+
 # One kernel build at a time on this machine: every kernel build goes
 # through this lock, whoever starts it.
 kmake() {
-	(flock 9 && kernel_make "$@") 9>> "$CACHE/build.lock"
+	(flock 9 && heartbeat "kernel build (make ${*: -1})" kernel_make "$@") \
+		9>> "$CACHE/build.lock"
 }
 
 # checkout_ref <tree> <ref>: check out <ref> in a kernel tree for a build.

@@ -63,7 +63,9 @@ dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" ./usr/src/
 tarball=$(ls "$tmp"/usr/src/linux-source-*.tar.xz)
 rm -rf "$dest.tmp"
 mkdir -p "$dest.tmp"
-tar -xJf "$tarball" -C "$dest.tmp" --strip-components=1
+echo "fetch-base: unpacking and committing $(basename "$tarball") in $dest (about 2 minutes)"
+heartbeat "unpacking $(basename "$tarball")" \
+	tar -xJf "$tarball" -C "$dest.tmp" --strip-components=1
 
 cd "$dest.tmp"
 # Debian's packaging appends "/*" + "!/debian/" to .gitignore, which would
@@ -81,7 +83,7 @@ if i >= 0:
     open(p, "w").write(s)
 PY
 git init -q -b "debian-$kver" .
-git add -A
+heartbeat "git add of the unpacked tree" git add -A
 export GIT_AUTHOR_NAME="Debian linux-source" GIT_AUTHOR_EMAIL="linux-source@debian.invalid"
 export GIT_COMMITTER_NAME="$GIT_AUTHOR_NAME" GIT_COMMITTER_EMAIL="$GIT_AUTHOR_EMAIL"
 export GIT_AUTHOR_DATE="2026-01-01T00:00:00Z" GIT_COMMITTER_DATE="2026-01-01T00:00:00Z"

@@ -178,6 +178,9 @@ guest_boot() {
 	timeout "$timeout" "${cmd[@]}" </dev/null >"$log" 2>&1 &
 	qemu=$!
 	[ -z "${kvm_watch:-}" ] || watch_kvm "$qemu"
+	while ! wait_for "$qemu" 60; do
+		echo "  ... guest still running: $(((SECONDS - start) / 60)) min, console $log" >&2
+	done
 	wait "$qemu" || status=$?
 	[ -z "${kvm_failed:-}" ] || status=125
 	boot_time=$((SECONDS - start))

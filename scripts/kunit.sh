@@ -33,13 +33,16 @@ rm -f "$out".console "$out".ktap "$out".log "$out".splats
 checkout_ref "$tree" "$branch"
 
 echo "kunit: building and booting the $branch kernel ($config config) in $obj;" \
-     "about 5 minutes cold, under a minute warm"
+     "5 to 13 minutes cold here, under a minute warm"
+kunit_run() {
+	(cd "$tree" && flock "$CACHE/build.lock" ./tools/testing/kunit/kunit.py run \
+		"${args[@]}" --arch=arm64 \
+		--cross_compile=aarch64-linux-gnu- --build_dir="$obj" \
+		--make_options "CC=ccache aarch64-linux-gnu-gcc" --jobs="$(nproc)" \
+		--raw_output=all) > "$out.console" 2>"$out.err"
+}
 status=0
-(cd "$tree" && flock "$CACHE/build.lock" ./tools/testing/kunit/kunit.py run \
-	"${args[@]}" --arch=arm64 \
-	--cross_compile=aarch64-linux-gnu- --build_dir="$obj" \
-	--make_options "CC=ccache aarch64-linux-gnu-gcc" --jobs="$(nproc)" \
-	--raw_output=all) > "$out.console" 2>"$out.err" || status=$?
+heartbeat "kunit.py, $branch kernel" kunit_run || status=$?
 restore_ref
 if [ "$status" -ne 0 ] || ! grep -q 'KTAP version\|TAP version' "$out.console"; then
 	tail -n 20 "$out.err" >&2

@@ -2,7 +2,9 @@
 # Break one predicate or call site at a time and list the KUnit cases that
 # fail because of it: each change must make at least one case fail.
 #
-# Usage: scripts/mutants.sh [7.3]
+# Usage: scripts/mutants.sh [--check] [7.3]
+#   --check only that every mutant's text is still in direct.c, once,
+#           without building (the seeds gate of make check)
 #   (none)  the series: $BUILD/tree, branch series (scripts/tree.sh)
 #   7.3     the suite's port on 7.3-rc7: $BUILD/tree-7.3, branch tests-7.3
 #           (scripts/upstream-7.3.sh), broken where 7.3 fixed the same bugs
@@ -17,6 +19,8 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 need python3 flock qemu-system-aarch64 aarch64-linux-gnu-gcc
 
+check_only=
+[ "${1:-}" != --check ] || { check_only=yes; shift; }
 case ${1:-} in
 "")	tree=$BUILD/tree branch=series name=mutants
 	made_by=scripts/tree.sh ;;
@@ -27,12 +31,22 @@ esac
 src=$BUILD/src/$name
 obj=$BUILD/obj/kunit-arm64-$name
 log=$BUILD/results/$name
-mkdir -p "$log" "$obj"
 git -C "$tree" rev-parse -q --verify "$branch" >/dev/null 2>&1 ||
 	die "no $tree with a $branch branch (run $made_by)"
-[ -d "$src/.git" ] || git clone -q --no-checkout "$tree" "$src"
-git -C "$src" fetch -q --force "$tree" "$branch"
-git -C "$src" checkout -q --detach --force FETCH_HEAD
+if [ -n "$check_only" ]; then
+	# Only direct.c, in a scratch folder: no clone, no build.
+	src=$(mktemp -d "$BUILD/mutants-check.XXXXXX")
+	trap 'rm -rf "$src"' EXIT
+	mkdir -p "$src/kernel/dma"
+	git -C "$tree" show "$branch:kernel/dma/direct.c" > "$src/kernel/dma/direct.c.orig"
+	reset_source() { cp "$src/kernel/dma/direct.c.orig" "$src/kernel/dma/direct.c"; }
+else
+	mkdir -p "$log" "$obj"
+	[ -d "$src/.git" ] || git clone -q --no-checkout "$tree" "$src"
+	git -C "$src" fetch -q --force "$tree" "$branch"
+	git -C "$src" checkout -q --detach --force FETCH_HEAD
+	reset_source() { git -C "$src" checkout -q -- kernel/dma/direct.c; }
+fi
 
 # run_suite ktap: the suite on the clone as it is now.
 run_suite() {
@@ -43,23 +57,29 @@ run_suite() {
 	grep -q '^KTAP version' "$1" || die "the suite did not run (see $1)"
 }
 
-run_suite "$log/unchanged.ktap"
-"$TOP/scripts/ktap-failures.py" "$src" "$log/unchanged.ktap" > "$log/unchanged.failing"
+if [ -z "$check_only" ]; then
+	run_suite "$log/unchanged.ktap"
+	"$TOP/scripts/ktap-failures.py" "$src" "$log/unchanged.ktap" > "$log/unchanged.failing"
+fi
 
 rc=0
 # mutant name old new: replace the text old of kernel/dma/direct.c (with
 # Python escapes) by new, run the suite, print a table row.
 mutant() {
 	local name=$1 out failing
-	git -C "$src" checkout -q -- kernel/dma/direct.c
+	reset_source
 	python3 - "$src/kernel/dma/direct.c" "$2" "$3" <<'PY'
 import sys
 path, old, new = sys.argv[1], *(a.encode().decode("unicode_escape") for a in sys.argv[2:])
 text = open(path).read()
-if old not in text:
-    sys.exit(f"mutants: the text to change is not in {path}: {old!r}")
+if text.count(old) != 1:
+    sys.exit(f"mutants: the text to change is not in {path} exactly once: {old!r}")
 open(path, "w").write(text.replace(old, new, 1))
 PY
+	if [ -n "$check_only" ]; then
+		echo "| $name | (text found once; not run) |"
+		return
+	fi
 	out=$log/${name//[^a-z0-9]/_}
 	run_suite "$out.ktap"
 	failing=$("$TOP/scripts/ktap-failures.py" "$src" "$out.ktap" |
@@ -88,8 +108,8 @@ if [ "$name" = mutants ]; then
 		'\t\tvunmap(cpu_addr);\n\t\t/* dma_direct_alloc() decrypted the linear alias */\n\t\tcpu_addr = page_address(page);\n' \
 		'\t\tif (dma_set_encrypted(dev, page_address(page), size))\n\t\t\treturn;\n\t\tvunmap(cpu_addr);\n\t\t__dma_direct_free_pages(dev, page, size);\n\t\treturn;\n'
 	mutant "a failed decryption frees the pages" \
-		'out_leak_pages:\n\treturn NULL;' \
-		'out_leak_pages:\n\t__dma_direct_free_pages(dev, page, size);\n\treturn NULL;'
+		'out_leak_pages:\n\treturn NULL;\n}\n\nvoid dma_direct_free(' \
+		'out_leak_pages:\n\t__dma_direct_free_pages(dev, page, size);\n\treturn NULL;\n}\n\nvoid dma_direct_free('
 	mutant "a failed encryption on free frees the pages" \
 		'\tif (dma_set_encrypted(dev, cpu_addr, size))\n\t\treturn;\n\t__dma_direct_free_pages(dev, page, size);\n}' \
 		'\tdma_set_encrypted(dev, cpu_addr, size);\n\t__dma_direct_free_pages(dev, page, size);\n}'
@@ -117,5 +137,5 @@ else
 		'\t\t\treturn;\n\t\t}\n\t}\n\n\tif (swiotlb_pool)\n' \
 		'\t\t}\n\t}\n\n\tif (swiotlb_pool)\n'
 fi
-git -C "$src" checkout -q -- kernel/dma/direct.c
+reset_source
 exit $rc

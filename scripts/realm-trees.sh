@@ -20,7 +20,17 @@
 # (an indirect descriptor table, bounced like data, went through such a
 # slot, so the device read garbage descriptors).
 #
-# Writes build/results/realm-{stock,series}.{log,ktap} and realm.md.
+# A second boot of each tree has no restricted pool, so that its virtio
+# devices force unencrypted DMA without one, and loads
+# guest/dma_atomic_pages.c: non-blocking dma_alloc_pages() and
+# dma_free_pages(), served by the atomic pools, on a kernel with DEBUG_VM
+# and page poisoning (guest/debug-vm.config).  The series must pass it;
+# stock 7.2 frees the pool's pages to the page allocator, and must show
+# it (the case fails with a kernel BUG or a bad page state), or again the
+# run proves nothing.
+#
+# Writes build/results/realm-{stock,series}.{log,ktap},
+# realm-{stock,series}-atomic.{log,ktap} and realm.md.
 #
 # Usage: scripts/realm-trees.sh
 #        scripts/realm-trees.sh --tree <name> <kernel-tree> <git-ref>
@@ -28,6 +38,7 @@
 #            boots 7.3-rc7 this way); prints its table row.  GUEST_APPEND
 #            adds kernel parameters to both of its boots.
 #        scripts/realm-trees.sh --judge <name> <log> [<realm.sh output>]
+#        scripts/realm-trees.sh --judge-atomic <name> <log>
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -75,23 +86,48 @@ judge() {
 	[ "$verdict" = ok ]
 }
 
+# judge_atomic <name> <log>: the atomic pool boot's table row; fails if
+# the tree does not behave as it must.
+judge_atomic() {
+	local name=$1 log=$2 case splat to_ram verdict=ok
+	case=$(grep -E '^(not )?ok [0-9]+ atomic_pages$' "$log" | sed -E 's/ [0-9]+ atomic_pages$//')
+	splat=$(kernel_splats "$log" | head -n 1 | sed -E 's/^\[[ 0-9.]+\] //' | cut -c1-70)
+	to_ram=$(sed -nE 's/^rsi: other [^:]*: RIPAS changes [0-9]+ to EMPTY, ([0-9]+) to RAM;.*/\1/p' "$log")
+	if ! grep -q '^fw: SYSTEM_OFF requested' "$log"; then
+		verdict="FAIL: the run did not complete (no clean power-off)"
+	elif [ "$name" != stock ]; then
+		[ "$case" = ok ] && [ -z "$splat" ] ||
+			verdict="FAIL: $name: atomic_pages ${case:-missing}${splat:+, $splat}"
+	else
+		[ "$case" = "not ok" ] && [ -n "$splat" ] ||
+			verdict="FAIL: stock 7.2 did not show the atomic pool bug (negative control)"
+	fi
+	echo "| $name | ${case:-missing} | ${splat:-none} | ${to_ram:-?} | $verdict |"
+	[ "$verdict" = ok ]
+}
+
 churn_cycles=10
+atomic_header="| tree | atomic_pages case | first kernel complaint | granules made RAM outside any pool | verdict |"
 header="| tree | pool granules made EMPTY again (S1) | pool granules back to RAM (S2) | bytes mismatched after unbind/bind | unbind/bind cycles verified | pool slots in use at rest, before / after the cycles | DMA-API debug errors | workload cases | boot + workload | verdict |"
 
 # realm_tree <name> <kernel-tree> <git-ref>: build, boot and judge one
 # tree; prints its table row, fails if the tree does not behave.
 realm_tree() {
 	local name=$1 ktree=$2 ref=$3 out=$results/realm-$1.out ok=yes
-	# Builds the guest kernel and initramfs (and boots them as a plain
-	# guest, which must pass too).
-	"$TOP/scripts/guest-arm64.sh" "$ktree" "$name" "$ref" > "$results/realm-$name-build.log" 2>&1 ||
+	local image=$BUILD/obj/guest-arm64-realm-$1/arch/arm64/boot/Image
+	local initrd=$BUILD/run/guest-arm64-realm-$1/initramfs.cpio
+	# Builds the guest kernel (with modules and DEBUG_VM: its own object
+	# folder) and initramfs, and boots them as a plain guest, which must
+	# pass too.
+	echo "realm: building the $name guest kernel in $BUILD/obj/guest-arm64-realm-$name (about 8 minutes cold, seconds warm)" >&2
+	GUEST_MODULE=$TOP/guest/dma_atomic_pages.c "$TOP/scripts/guest-arm64.sh" \
+		"$ktree" "realm-$name" "$ref" "$TOP/guest/modules.config" \
+		"$TOP/guest/debug-vm.config" > "$results/realm-$name-build.log" 2>&1 ||
 		die "the $name arm64 guest failed: see $results/realm-$name-build.log"
 	# realm.sh fails the stock run for its corrupted data, and for
 	# nothing else: any other problem it reports fails this run.
 	if ! REALM_NAME=$name REALM_APPEND="${GUEST_APPEND:+$GUEST_APPEND }wl_churn=$churn_cycles" \
-		"$TOP/scripts/realm.sh" \
-		"$BUILD/obj/guest-arm64-$name/arch/arm64/boot/Image" \
-		"$BUILD/run/guest-arm64-$name/initramfs.cpio" > "$out" 2>&1; then
+		"$TOP/scripts/realm.sh" "$image" "$initrd" > "$out" 2>&1; then
 		[ "$name" = stock ] || { cat "$out" >&2; ok=no; }
 	fi
 	if [ "$name" = stock ] && grep '^realm: ' "$out" |
@@ -102,21 +138,35 @@ realm_tree() {
 	judge "$name" "$results/realm-$name.log" "$out" && [ $ok = yes ]
 }
 
+# realm_atomic <name>: the atomic pool boot of a tree realm_tree built;
+# prints its table row, fails if the tree does not behave.
+realm_atomic() {
+	local name=$1 out=$results/realm-$1-atomic.out
+	REALM_NAME=$name-atomic REALM_POOL=0 \
+		REALM_APPEND="${GUEST_APPEND:+$GUEST_APPEND }wl_atomic=/dma_atomic_pages.ko page_poison=1" \
+		"$TOP/scripts/realm.sh" "$BUILD/obj/guest-arm64-realm-$name/arch/arm64/boot/Image" \
+		"$BUILD/run/guest-arm64-realm-$name/initramfs.cpio" > "$out" 2>&1 || true
+	judge_atomic "$name" "$results/realm-$name-atomic.log"
+}
+
 case ${1:-} in
 --judge)	# only judge logs (for scripts/selftest.sh)
 	judge "$2" "$3" "${4:-}"
 	exit ;;
+--judge-atomic)
+	judge_atomic "$2" "$3"
+	exit ;;
 --tree)
 	[ $# -eq 4 ] || die "usage: realm-trees.sh --tree <name> <kernel-tree> <git-ref>"
 	[ "$2" != stock ] || die "--tree: 'stock' is the negative control's name"
-	realm_tree "$2" "$3" "$4"
+	realm_tree "$2" "$3" "$4" && realm_atomic "$2"
 	exit ;;
 "")	;;
 *)	die "usage: realm-trees.sh [--tree <name> <kernel-tree> <git-ref> | --judge <name> <log> [<out>]]" ;;
 esac
 
 rc=0
-rows=()
+rows=() atomic_rows=()
 # The firmware's own answers first, checked from EL1 (realm/test/abi.c).
 REALM_NAME=abi "$TOP/scripts/realm.sh" --abi-test > "$results/realm-abi.out" 2>&1 ||
 	{ cat "$results/realm-abi.out"; die "the realm firmware's ABI test failed"; }
@@ -124,11 +174,19 @@ tail -n 1 "$results/realm-abi.out"
 for t in stock:base series:series; do
 	row=$(realm_tree "${t%%:*}" "$tree" "${t#*:}") || rc=1
 	rows+=("$row")
+	row=$(realm_atomic "${t%%:*}") || rc=1
+	atomic_rows+=("$row")
 done
 {
 	echo "$header"
 	echo "|---|---|---|---|---|---|---|---|---|---|"
 	printf '%s\n' "${rows[@]}"
+	echo
+	echo "Without a restricted pool, non-blocking dma_alloc_pages() (atomic pools):"
+	echo
+	echo "$atomic_header"
+	echo "|---|---|---|---|---|"
+	printf '%s\n' "${atomic_rows[@]}"
 } > "$out"
 cat "$out"
 exit $rc

@@ -7,9 +7,11 @@
 # results of the kunit, reproduce, size, guest, guest-kasan and realm
 # gates (run it after them); touches nothing outside a scratch directory.
 #
-# Usage: scripts/selftest.sh [full]
+# Usage: scripts/selftest.sh [full|seeds]
 #   full: instead, the seeds that need a kernel or Sphinx build and those
 #   of the make check-full gates (scripts/selftest-full.sh).
+#   seeds: only check that the source seeds of "full" still change the
+#   files they seed, without building anything (the seeds gate).
 set -uo pipefail
 . "$(dirname "$0")/check.sh"
 
@@ -48,14 +50,16 @@ case ${1:-} in
 "")	;;
 full)	. "$TOP/scripts/selftest-full.sh"
 	exit $bad ;;
-*)	echo "usage: selftest.sh [full]" >&2
+seeds)	SEEDS_ONLY=1 . "$TOP/scripts/selftest-full.sh"
+	exit $bad ;;
+*)	echo "usage: selftest.sh [full|seeds]" >&2
 	exit 2 ;;
 esac
 
 # roundtrip: patches/ no longer matches what the tree exports.
 mkdir -p "$scratch/edited"
 cp "$TOP"/patches/0*.patch "$TOP/patches/series" "$scratch/edited/"
-sed -i '0,/^dma-direct decides/s//dma-direct also decides/' "$scratch"/edited/0001-*.patch
+sed -i '0,/^Subject: \[PATCH/s//Subject: [PATCH edited/' "$scratch"/edited/0001-*.patch
 expect roundtrip "a patch edited by hand, not exported" \
 	roundtrip "$TOP/patches" -- roundtrip "$scratch/edited"
 
@@ -190,7 +194,8 @@ fi
 
 # realm: the series converts pool memory, and stock no longer shows S1
 # (the negative control), in copies of the two realm runs.
-if [ -s "$results/realm-stock.log" ] && [ -s "$results/realm-series.log" ]; then
+if [ -s "$results/realm-stock.log" ] && [ -s "$results/realm-series.log" ] &&
+   [ -s "$results/realm-stock-atomic.log" ] && [ -s "$results/realm-series-atomic.log" ]; then
 	sed -E 's/(requests for the same RIPAS: )[0-9]+ EMPTY/\18 EMPTY/' \
 		"$results/realm-series.log" > "$scratch/realm-series.log"
 	sed -E 's/(requests for the same RIPAS: )[0-9]+ EMPTY/\10 EMPTY/' \
@@ -201,6 +206,18 @@ if [ -s "$results/realm-stock.log" ] && [ -s "$results/realm-series.log" ]; then
 	expect realm "stock stops showing S1 (negative control)" \
 		"$TOP/scripts/realm-trees.sh" --judge stock "$results/realm-stock.log" -- \
 		"$TOP/scripts/realm-trees.sh" --judge stock "$scratch/realm-stock.log"
+	# The atomic pool boots: the series' case fails, and stock's kernel
+	# BUG is gone (its negative control).
+	sed -E 's/^ok ([0-9]+) atomic_pages$/not ok \1 atomic_pages/' \
+		"$results/realm-series-atomic.log" > "$scratch/realm-series-atomic.log"
+	grep -vE '(BUG:|kernel BUG|Bad page state|WARNING:|Oops|Unable to handle|Kernel panic)' \
+		"$results/realm-stock-atomic.log" > "$scratch/realm-stock-atomic.log"
+	expect realm "the series fails its atomic pool case" \
+		"$TOP/scripts/realm-trees.sh" --judge-atomic series "$results/realm-series-atomic.log" -- \
+		"$TOP/scripts/realm-trees.sh" --judge-atomic series "$scratch/realm-series-atomic.log"
+	expect realm "stock's atomic pool bug leaves no trace (negative control)" \
+		"$TOP/scripts/realm-trees.sh" --judge-atomic stock "$results/realm-stock-atomic.log" -- \
+		"$TOP/scripts/realm-trees.sh" --judge-atomic stock "$scratch/realm-stock-atomic.log"
 	# A guest that never powers off must end with its own message.
 	realm_timeout() {	# seconds
 		REALM_NAME=selftest REALM_TIMEOUT=$1 "$TOP/scripts/realm.sh" \

@@ -96,7 +96,7 @@ fi
 git -C "$tree" checkout -q tests-7.3
 step "port applied on tests-7.3"
 
-"$TOP/scripts/export.sh" -b base-7.3 -s tests-7.3 -c "$cover" -p PATCH \
+"$TOP/scripts/export.sh" -k -b base-7.3 -s tests-7.3 -c "$cover" -p PATCH \
 	"$tree" "$BUILD/roundtrip-7.3" >/dev/null
 diff -r "$pdir" "$BUILD/roundtrip-7.3" ||
 	die "re-exporting tests-7.3 does not reproduce $pdir"
