@@ -187,10 +187,33 @@ check=(apply roundtrip checkpatch kerneldoc seeds kunit kunit-cma bisect reprodu
 full=("${check[@]}" guest-stock soak bad-pools guest-x86_64-stock guest-x86_64 bench pkvm-stock pkvm
       bench-coherent bench-realm upstream-7.3 matrix sparse clang recipients selftest-full)
 
+# "<hits> <misses>" of the harness's ccache so far.
+ccache_counts() {
+	ccache --print-stats 2>/dev/null |
+		awk -F'\t' '$1 ~ /^(direct|preprocessed)_cache_hit$/ { h += $2 }
+			     $1 == "cache_miss" { m = $2 } END { print h + 0, m + 0 }'
+}
+
+# Where the time went: the slowest steps that reported themselves
+# (kernel builds, kunit.py runs, guest boots, the base tree's unpack) and
+# the ccache hit rate while it ran (other builds on the same cache count
+# too).
+time_report() {	# hits-before misses-before
+	local h m
+	read -r h m <<< "$(ccache_counts)"
+	h=$((h - $1)) m=$((m - $2))
+	echo "slowest steps (build/results/steps.tsv):"
+	sort -t$'\t' -k1,1nr "$results/steps.tsv" 2>/dev/null | head -n 5 |
+		awk -F'\t' '{ printf "  %5d s  %s\n", $1, $2 }'
+	[ $((h + m)) -eq 0 ] || echo "ccache: $h hits, $m misses ($((100 * h / (h + m)))% hits)"
+}
+
 main() {
-	local gates=("$@") g
+	local gates=("$@") g h0 m0
 	[ ${#gates[@]} -gt 0 ] || gates=("${check[@]}")
 	[ "${gates[*]}" != full ] || gates=("${full[@]}")
+	rm -f "$results/steps.tsv"
+	read -r h0 m0 <<< "$(ccache_counts)"
 	for g in "${gates[@]}"; do
 		case $g in
 		apply)		gate apply "$TOP/scripts/tree.sh" ;;
@@ -254,6 +277,7 @@ main() {
 		*)		echo "unknown gate '$g'" >&2; exit 2 ;;
 		esac
 	done
+	time_report "$h0" "$m0"
 	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ]
 }

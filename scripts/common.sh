@@ -32,8 +32,16 @@ wait_for() {
 	! kill -0 "$1" 2>/dev/null
 }
 
+# step_time <what> <seconds>: one line of build/results/steps.tsv, from
+# which check.sh prints the slowest steps of a run.
+step_time() {
+	mkdir -p "$BUILD/results"
+	printf '%s\t%s\n' "$2" "$1" >> "$BUILD/results/steps.tsv"
+}
+
 # heartbeat <what> <command...>: runs the command and, while it runs, says
-# so on stderr once a minute, so that no long step stays silent.
+# so on stderr once a minute, so that no long step stays silent; records
+# how long it took (step_time).
 heartbeat() {
 	local what=$1 start=$SECONDS pid status=0
 	shift
@@ -43,13 +51,19 @@ heartbeat() {
 		echo "  ... $what: $(((SECONDS - start) / 60)) min so far" >&2
 	done
 	wait "$pid" || status=$?
+	step_time "$what" $((SECONDS - start))
 	return $status
 }
 
 # One kernel build at a time on this machine: every kernel build goes
-# through this lock, whoever starts it.
+# through this lock, whoever starts it.  The time recorded is the build's
+# own, from when it has the lock.
 kmake() {
-	(flock 9 && heartbeat "kernel build (make ${*: -1})" kernel_make "$@") \
+	local a where=
+	for a; do
+		case $a in O=*) where=" in ${a#O=}" ;; esac
+	done
+	(flock 9 && heartbeat "kernel build: make ${*: -1}${where/$BUILD\//}" kernel_make "$@") \
 		9>> "$CACHE/build.lock"
 }
 

@@ -184,6 +184,7 @@ guest_boot() {
 	wait "$qemu" || status=$?
 	[ -z "${kvm_failed:-}" ] || status=125
 	boot_time=$((SECONDS - start))
+	step_time "guest boot: ${log##*/}" "$boot_time"
 	[ -n "$streamer" ] || return 0
 	# The host end sees its socket close with QEMU; if it is still stuck
 	# (QEMU never started, the guest never connected), stop it.
