@@ -86,11 +86,18 @@ judge() {
 	[ "$verdict" = ok ]
 }
 
+# freed_by_module <log>: a call trace in the log has dma_free_pages()
+# called from the atomic pool module (guest/dma_atomic_pages.c).
+freed_by_module() {
+	awk '/ atomic_pages_init\+/ && prev ~ / dma_free_pages\+/ { found = 1 }
+	     { prev = $0 } END { exit !found }' "$1"
+}
+
 # judge_atomic <name> <log>: the atomic pool boot's table row; fails if
 # the tree does not behave as it must.
 judge_atomic() {
 	local name=$1 log=$2 case splat to_ram verdict=ok
-	case=$(grep -E '^(not )?ok [0-9]+ atomic_pages$' "$log" | sed -E 's/ [0-9]+ atomic_pages$//')
+	case=$(grep -E '^(not )?ok [0-9]+ atomic_pages$' "$log" | sed -E 's/ [0-9]+ atomic_pages$//' || true)
 	splat=$(kernel_splats "$log" | head -n 1 | sed -E 's/^\[[ 0-9.]+\] //' | cut -c1-70)
 	to_ram=$(sed -nE 's/^rsi: other [^:]*: RIPAS changes [0-9]+ to EMPTY, ([0-9]+) to RAM;.*/\1/p' "$log")
 	if ! grep -q '^fw: SYSTEM_OFF requested' "$log"; then
@@ -99,7 +106,11 @@ judge_atomic() {
 		[ "$case" = ok ] && [ -z "$splat" ] ||
 			verdict="FAIL: $name: atomic_pages ${case:-missing}${splat:+, $splat}"
 	else
-		[ "$case" = "not ok" ] && [ -n "$splat" ] ||
+		# The bug shows as a kernel complaint whose call trace runs from
+		# the module through dma_free_pages().  The case's own line may
+		# be missing: after that oops the kernel's lines can split the
+		# workload's on the shared console.
+		[ "$case" != ok ] && [ -n "$splat" ] && freed_by_module "$log" ||
 			verdict="FAIL: stock 7.2 did not show the atomic pool bug (negative control)"
 	fi
 	echo "| $name | ${case:-missing} | ${splat:-none} | ${to_ram:-?} | $verdict |"
