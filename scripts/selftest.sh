@@ -46,11 +46,40 @@ expect_guest_line() {	# gate seeded-defect console-log run-dir line
 	expect "$1" "$2" guest_judge "$3" "$4" -- guest_judge "$scratch/$1-line.log" "$4"
 }
 
+# The result cache (scripts/result-cache.sh): its key must change with a
+# patch, a script or a harness variable, and stay for README.md.  On a
+# copy of this repository's files, so nothing real is touched.
+same_key() {	# file-to-edit [VAR=value]: the key stays after the edit
+	local copy=$scratch/keycopy before after
+	rm -rf "$copy" && mkdir -p "$copy"
+	(cd "$TOP" && git ls-files -z -co --exclude-standard | tar --null -T - -cf -) |
+		tar -xf - -C "$copy" && git -C "$copy" init -q && git -C "$copy" add -A || return 2
+	before=$(key_of "$copy") || return 2
+	echo "# seeded" >> "$copy/$1"
+	after=$(key_of "$copy" ${2:-}) || return 2
+	[ "$before" = "$after" ]
+}
+key_of() {	# repository-copy [VAR=value...]: its key for a gate
+	RESULT_TOP=$1 env "${@:2}" bash -c ". '$TOP/scripts/common.sh' &&
+		. '$TOP/scripts/result-cache.sh' && result_key kunit cmd"
+}
+result_cache_seeds() {
+	local p
+	p=$(cd "$TOP" && ls patches/0003-*.patch)
+	expect result-cache "one byte more in a patch keeps the key" \
+		same_key README.md -- same_key "$p"
+	expect result-cache "an edited script keeps the key" \
+		same_key README.md -- same_key scripts/realm.sh
+	expect result-cache "a harness variable keeps the key" \
+		same_key README.md -- same_key README.md GUEST_TIMEOUT=1
+}
+
 case ${1:-} in
 "")	;;
 full)	. "$TOP/scripts/selftest-full.sh"
 	exit $bad ;;
-seeds)	SEEDS_ONLY=1 . "$TOP/scripts/selftest-full.sh"
+seeds)	result_cache_seeds
+	SEEDS_ONLY=1 . "$TOP/scripts/selftest-full.sh"
 	exit $bad ;;
 *)	echo "usage: selftest.sh [full|seeds]" >&2
 	exit 2 ;;
