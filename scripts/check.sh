@@ -21,11 +21,13 @@ cached=0
 # A slow gate whose inputs have not changed since it passed comes from
 # the result cache (scripts/result-cache.sh).
 gate() {	# name command...
-	local name=$1 start=$SECONDS pid status=0 key=
+	local name=$1 start=$SECONDS pid status=0 key= h0 m0 h m
 	shift
+	read -r h0 m0 <<< "$(ccache_counts)"
 	if [ -n "${result_extras[$name]+set}" ] && key=$(result_key "$name" "$@"); then
 		if result_restore "$name" "$key"; then
 			passed=$((passed + 1)) cached=$((cached + 1))
+			printf '%s\t%s\t%s\t%s\t%s\n' "$name" 0 cache 0 0 >> "$results/gates.tsv"
 			printf 'PASS  %-12s (result cache: %s)\n' "$name" \
 				"$(sed -n '1s/^result cache: inputs unchanged since //; 1s/; its log follows$//p' \
 					"$results/gate-$name.log")"
@@ -33,13 +35,16 @@ gate() {	# name command...
 		fi
 		touch "$BUILD/.gate-stamp"
 	fi
-	"$@" > "$results/gate-$name.log" 2>&1 &
+	CHECK_GATE=$name "$@" > "$results/gate-$name.log" 2>&1 &
 	pid=$!
 	while ! wait_for "$pid" 60; do
 		printf '      ... %s running for %d min (%s)\n' "$name" \
 			$(((SECONDS - start) / 60)) "$(tail -n 1 "$results/gate-$name.log" | cut -c1-60)"
 	done
 	wait "$pid" || status=$?
+	read -r h m <<< "$(ccache_counts)"
+	printf '%s\t%s\t%s\t%s\t%s\n' "$name" $((SECONDS - start)) \
+		"$([ "$status" -eq 0 ] && echo pass || echo fail)" $((h - h0)) $((m - m0)) >> "$results/gates.tsv"
 	if [ "$status" -eq 0 ]; then
 		passed=$((passed + 1))
 		printf 'PASS  %-12s (%ds)\n' "$name" $((SECONDS - start))
@@ -228,7 +233,7 @@ main() {
 	local gates=("$@") g h0 m0
 	[ ${#gates[@]} -gt 0 ] || gates=("${check[@]}")
 	[ "${gates[*]}" != full ] || gates=("${full[@]}")
-	rm -f "$results/steps.tsv"
+	rm -f "$results/steps.tsv" "$results/gates.tsv"
 	read -r h0 m0 <<< "$(ccache_counts)"
 	for g in "${gates[@]}"; do
 		case $g in
@@ -294,6 +299,8 @@ main() {
 		esac
 	done
 	time_report "$h0" "$m0"
+	"$TOP/scripts/time-table.sh" > "$results/time-table.md" ||
+		echo "the time table failed (build/results/gates.tsv, steps.tsv)"
 	[ "$cached" -eq 0 ] ||
 		echo "$cached of the passes came from the result cache (inputs unchanged; CHECK_CACHE=0 runs every gate)"
 	echo "$passed passed, $failed failed"

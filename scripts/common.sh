@@ -32,11 +32,12 @@ wait_for() {
 	! kill -0 "$1" 2>/dev/null
 }
 
-# step_time <what> <seconds>: one line of build/results/steps.tsv, from
-# which check.sh prints the slowest steps of a run.
+# step_time <what> <seconds>: one line of build/results/steps.tsv
+# (seconds, what, the gate of check.sh it ran in), from which check.sh
+# prints the slowest steps of a run and scripts/time-table.sh its table.
 step_time() {
 	mkdir -p "$BUILD/results"
-	printf '%s\t%s\n' "$2" "$1" >> "$BUILD/results/steps.tsv"
+	printf '%s\t%s\t%s\n' "$2" "$1" "${CHECK_GATE:-}" >> "$BUILD/results/steps.tsv"
 }
 
 # heartbeat <what> <command...>: runs the command and, while it runs, says
