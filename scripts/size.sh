@@ -58,10 +58,12 @@ for c in "${configs[@]}"; do
 		grep -qx "$opt" "$obj/.config" ||
 			die "$name: $opt did not survive olddefconfig (dependencies?)"
 	done
+	# In the order of the history: each checkout then changes only what
+	# the patches between two refs change.
 	object "$obj" base
-	object "$obj" "$ref"
 	object "$obj" "$suite~1"
 	object "$obj" "$suite"
+	object "$obj" "$ref"
 	grep -q '^CONFIG_DMA_DIRECT_ENCRYPTION_KUNIT_TEST=y' "$obj/.config" &&
 		die "$name: the size configs must not build the KUnit suite"
 	if ! cmp "$obj/direct-$suite~1.o" "$obj/direct-$suite.o"; then
