@@ -36,7 +36,9 @@ result_key() {
 	local top=${RESULT_TOP:-$TOP} ktree=${RESULT_TREE:-$BUILD/tree} ref
 	git -C "$top" rev-parse --git-dir >/dev/null 2>&1 || return 1
 	{
-		printf 'gate'; printf ' %q' "$@"; echo
+		# The command names scripts by their path in this checkout; a
+		# clone elsewhere (CI's) runs the same command.
+		printf 'gate'; printf ' %q' "${@//"$top"/.}"; echo
 		(cd "$top" && git ls-files -z -co --exclude-standard |
 			grep -zv -e '^docs/' -e '^README\.md$' | sort -z |
 			xargs -0 -r sha256sum)

@@ -61,7 +61,19 @@ same_key() {	# file-to-edit [VAR=value]: the key stays after the edit
 }
 key_of() {	# repository-copy [VAR=value...]: its key for a gate
 	RESULT_TOP=$1 env "${@:2}" bash -c ". '$TOP/scripts/common.sh' &&
-		. '$TOP/scripts/result-cache.sh' && result_key kunit cmd"
+		. '$TOP/scripts/result-cache.sh' && result_key kunit '$1/scripts/kunit.sh' series"
+}
+# The same files at another path (a fresh clone elsewhere) keep the key.
+other_path_key() {	# [sed-script for the second copy's patches]
+	local a=$scratch/keycopy-a b=$scratch/keycopy-b d
+	for d in "$a" "$b"; do
+		rm -rf "$d" && mkdir -p "$d" &&
+		(cd "$TOP" && git ls-files -z -co --exclude-standard | tar --null -T - -cf -) |
+			tar -xf - -C "$d" || return 2
+	done
+	[ -z "${1:-}" ] || sed -i "$1" "$b"/patches/0001-*.patch
+	git -C "$a" init -q && git -C "$a" add -A && git -C "$b" init -q && git -C "$b" add -A &&
+	[ "$(key_of "$a")" = "$(key_of "$b")" ]
 }
 result_cache_seeds() {
 	local p
@@ -72,6 +84,8 @@ result_cache_seeds() {
 		same_key README.md -- same_key scripts/realm.sh
 	expect result-cache "a harness variable keeps the key" \
 		same_key README.md -- same_key README.md GUEST_TIMEOUT=1
+	expect result-cache "a clone elsewhere with one patch changed keeps the key" \
+		other_path_key -- other_path_key 's/^Subject: /Subject: x/'
 }
 
 case ${1:-} in
