@@ -73,7 +73,9 @@ result_save() {
 	(
 		cd "$BUILD" &&
 		{
-			find results -type f -newer "$stamp" ! -name steps.tsv ! -name "gate-*.log"
+			# Not check.sh's own records of this run (steps, gates, logs).
+			find results -type f -newer "$stamp" ! -name steps.tsv ! -name gates.tsv \
+				! -name "gate-*.log" ! -name time-table.md
 			# shellcheck disable=SC2086 # the extras are globs
 			[ -z "${result_extras[$name]}" ] || ls -d ${result_extras[$name]} 2>/dev/null || true
 		} | tar -cSf "$tmp/outputs.tar" -T -
