@@ -29,8 +29,7 @@ gate() {	# name command...
 			passed=$((passed + 1)) cached=$((cached + 1))
 			printf '%s\t%s\t%s\t%s\t%s\n' "$name" 0 cache 0 0 >> "$results/gates.tsv"
 			printf 'PASS  %-12s (result cache: %s)\n' "$name" \
-				"$(sed -n '1s/^result cache: inputs unchanged since //; 1s/; its log follows$//p' \
-					"$results/gate-$name.log")"
+				"$(cat "$result_cache/$name/$key/meta")"
 			return
 		fi
 		touch "$BUILD/.gate-stamp"
@@ -217,24 +216,22 @@ ccache_counts() {
 
 # Where the time went: the slowest steps that reported themselves
 # (kernel builds, kunit.py runs, guest boots, the base tree's unpack) and
-# the ccache hit rate while it ran (other builds on the same cache count
-# too).
-time_report() {	# hits-before misses-before
-	local h m
-	read -r h m <<< "$(ccache_counts)"
-	h=$((h - $1)) m=$((m - $2))
+# the ccache hit rate of the gates (gates.tsv; other builds on the same
+# cache meanwhile count too).
+time_report() {
 	[ ! -s "$results/steps.tsv" ] || echo "slowest steps (build/results/steps.tsv):"
 	sort -t$'\t' -k1,1nr "$results/steps.tsv" 2>/dev/null | head -n 5 |
 		awk -F'\t' '{ printf "  %5d s  %s\n", $1, $2 }'
-	[ $((h + m)) -eq 0 ] || echo "ccache: $h hits, $m misses ($((100 * h / (h + m)))% hits)"
+	awk -F'\t' '{ h += $4; m += $5 } END { if (h + m)
+		printf "ccache: %d hits, %d misses (%d%% hits)\n", h, m, 100 * h / (h + m) }' \
+		"$results/gates.tsv" 2>/dev/null
 }
 
 main() {
-	local gates=("$@") g h0 m0
+	local gates=("$@") g
 	[ ${#gates[@]} -gt 0 ] || gates=("${check[@]}")
 	[ "${gates[*]}" != full ] || gates=("${full[@]}")
 	rm -f "$results/steps.tsv" "$results/gates.tsv"
-	read -r h0 m0 <<< "$(ccache_counts)"
 	for g in "${gates[@]}"; do
 		case $g in
 		apply)		gate apply "$TOP/scripts/tree.sh" ;;
@@ -298,7 +295,7 @@ main() {
 		*)		echo "unknown gate '$g'" >&2; exit 2 ;;
 		esac
 	done
-	time_report "$h0" "$m0"
+	time_report
 	"$TOP/scripts/time-table.sh" > "$results/time-table.md" ||
 		echo "the time table failed (build/results/gates.tsv, steps.tsv)"
 	[ "$cached" -eq 0 ] ||

@@ -33,7 +33,7 @@ declare -A result_extras=(
 # result_key <gate> <command...>: the hash of everything the gate reads;
 # fails (no caching) outside a git checkout of this repository.
 result_key() {
-	local top=${RESULT_TOP:-$TOP} ktree=${RESULT_TREE:-$BUILD/tree} ref
+	local top=${RESULT_TOP:-$TOP} ktree=${RESULT_TREE:-$BUILD/tree}
 	git -C "$top" rev-parse --git-dir >/dev/null 2>&1 || return 1
 	{
 		# The command names scripts by their path in this checkout; a
@@ -42,9 +42,7 @@ result_key() {
 		(cd "$top" && git ls-files -z -co --exclude-standard |
 			grep -zv -e '^docs/' -e '^README\.md$' | sort -z |
 			xargs -0 -r sha256sum)
-		for ref in $(git -C "$ktree" for-each-ref --format='%(refname)' refs/heads); do
-			echo "$ref $(git -C "$ktree" rev-parse "$ref^{tree}")"
-		done
+		git -C "$ktree" for-each-ref --format='%(refname) %(tree)' refs/heads
 		dpkg-query -W -f '${Package} ${Version}\n'
 		env | grep -E '^(GUEST|REALM|SIZE|PKVM|KUNIT)_|^(QEMU|KSRC)=' | sort || true
 	} | sha256sum | cut -c1-20

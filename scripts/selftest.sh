@@ -49,11 +49,14 @@ expect_guest_line() {	# gate seeded-defect console-log run-dir line
 # The result cache (scripts/result-cache.sh): its key must change with a
 # patch, a script or a harness variable, and stay for README.md.  On a
 # copy of this repository's files, so nothing real is touched.
+repo_copy() {	# dir: this repository's files in a fresh git checkout there
+	rm -rf "$1" && mkdir -p "$1" &&
+	(cd "$TOP" && git ls-files -z -co --exclude-standard | tar --null -T - -cf -) |
+		tar -xf - -C "$1" && git -C "$1" init -q && git -C "$1" add -A
+}
 same_key() {	# file-to-edit [VAR=value]: the key stays after the edit
 	local copy=$scratch/keycopy before after
-	rm -rf "$copy" && mkdir -p "$copy"
-	(cd "$TOP" && git ls-files -z -co --exclude-standard | tar --null -T - -cf -) |
-		tar -xf - -C "$copy" && git -C "$copy" init -q && git -C "$copy" add -A || return 2
+	repo_copy "$copy" || return 2
 	before=$(key_of "$copy") || return 2
 	echo "# seeded" >> "$copy/$1"
 	after=$(key_of "$copy" ${2:-}) || return 2
@@ -65,14 +68,9 @@ key_of() {	# repository-copy [VAR=value...]: its key for a gate
 }
 # The same files at another path (a fresh clone elsewhere) keep the key.
 other_path_key() {	# [sed-script for the second copy's patches]
-	local a=$scratch/keycopy-a b=$scratch/keycopy-b d
-	for d in "$a" "$b"; do
-		rm -rf "$d" && mkdir -p "$d" &&
-		(cd "$TOP" && git ls-files -z -co --exclude-standard | tar --null -T - -cf -) |
-			tar -xf - -C "$d" || return 2
-	done
+	local a=$scratch/keycopy-a b=$scratch/keycopy-b
+	repo_copy "$a" && repo_copy "$b" || return 2
 	[ -z "${1:-}" ] || sed -i "$1" "$b"/patches/0001-*.patch
-	git -C "$a" init -q && git -C "$a" add -A && git -C "$b" init -q && git -C "$b" add -A &&
 	[ "$(key_of "$a")" = "$(key_of "$b")" ]
 }
 result_cache_seeds() {
