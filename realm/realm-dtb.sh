@@ -1,6 +1,7 @@
 #!/bin/bash
 # Turn the device tree QEMU's virt board generates into a realm guest's:
-#   realm-dtb.sh <virt.dtb> <out.dtb> <mem-base> <mem-size> \
+#   realm-dtb.sh [--non-coherent <virtio-mmio address>]... \
+#                <virt.dtb> <out.dtb> <mem-base> <mem-size> \
 #                <initrd-start> <initrd-end> <bootargs> \
 #                [<pool-base> <pool-size> <virtio-mmio address>...]
 # - memory: only the private range; the rest of QEMU's RAM is the shared
@@ -9,12 +10,20 @@
 #   already says "smc" with virtualization=on; asserted, not assumed);
 # - chosen: bootargs and the initrd, since QEMU does not load the kernel;
 # - optionally a static restricted-dma-pool (a fixed range, so that the
-#   firmware can count its RIPAS changes apart) for the given devices.
+#   firmware can count its RIPAS changes apart) for the given devices;
+# - optionally devices that are not DMA-coherent: QEMU marks every
+#   virtio-mmio node dma-coherent, and without it dma-direct remaps the
+#   device's coherent allocations (CONFIG_DMA_DIRECT_REMAP on arm64).
 # dtc merges a second definition of a node into the first, so the edit is
 # appended source.  Called by scripts/realm.sh.
 set -euo pipefail
 
-usage="usage: realm-dtb.sh <virt.dtb> <out.dtb> <mem-base> <mem-size> <initrd-start> <initrd-end> <bootargs> [<pool-base> <pool-size> <virtio-mmio addr>...]"
+usage="usage: realm-dtb.sh [--non-coherent <virtio-mmio addr>]... <virt.dtb> <out.dtb> <mem-base> <mem-size> <initrd-start> <initrd-end> <bootargs> [<pool-base> <pool-size> <virtio-mmio addr>...]"
+noncoherent=()
+while [ "${1:-}" = --non-coherent ] && [ $# -ge 2 ]; do
+	noncoherent+=("$2")
+	shift 2
+done
 if [ $# -lt 7 ] || [ $# -eq 8 ]; then
 	echo "$usage" >&2
 	exit 2
@@ -54,6 +63,11 @@ dts=${out%.dtb}.dts
 	};
 };
 EOF
+	for a in "${noncoherent[@]}"; do
+		fdtget "$in" "/virtio_mmio@$a" dma-coherent >/dev/null 2>&1 ||
+			die "$in: /virtio_mmio@$a is not a dma-coherent node"
+		printf '\n&{/virtio_mmio@%s} {\n\t/delete-property/ dma-coherent;\n};\n' "$a"
+	done
 	if [ $# -ge 2 ]; then
 		pool_base=$1 pool_size=$2
 		shift 2
@@ -81,3 +95,7 @@ EOF
 } >"$dts"
 dtc -q -I dts -O dtb -o "$out" "$dts" || die "dtc rejected $dts"
 [ "$(fdtget "$out" /psci method)" = smc ] || die "$out: PSCI method is not smc"
+for a in "${noncoherent[@]}"; do
+	! fdtget "$out" "/virtio_mmio@$a" dma-coherent >/dev/null 2>&1 ||
+		die "$out: /virtio_mmio@$a is still dma-coherent"
+done

@@ -29,8 +29,18 @@
 # it (the case fails with a kernel BUG or a bad page state), or again the
 # run proves nothing.
 #
+# A third boot of each tree has no restricted pool either and takes
+# dma-coherent off the devices' nodes, so that dma_direct_alloc() remaps
+# their coherent memory (virtqueues), and runs the unbind/rebind cycles.
+# Every boot runs in the firmware's enforcing mode (realm/fw/stage2.c):
+# the shared alias of a granule is mapped only while it is EMPTY.  Stock
+# 7.2 maps the remapped memory decrypted without decrypting it, and must
+# be stopped at its first write there, in dma_direct_alloc(); the series
+# must run clean.  Without the enforcing mode stock passes this boot: the
+# CPU and the device then both use the alias, whatever its RIPAS.
+#
 # Writes build/results/realm-{stock,series}.{log,ktap},
-# realm-{stock,series}-atomic.{log,ktap} and realm.md.
+# realm-{stock,series}-{atomic,remap}.{log,ktap} and realm.md.
 #
 # Usage: scripts/realm-trees.sh
 #        scripts/realm-trees.sh --tree <name> <kernel-tree> <git-ref>
@@ -39,6 +49,7 @@
 #            adds kernel parameters to both of its boots.
 #        scripts/realm-trees.sh --judge <name> <log> [<realm.sh output>]
 #        scripts/realm-trees.sh --judge-atomic <name> <log>
+#        scripts/realm-trees.sh --judge-remap <name> <log>
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -117,7 +128,38 @@ judge_atomic() {
 	[ "$verdict" = ok ]
 }
 
+# judge_remap <name> <log>: the non-coherent boot's table row; fails if
+# the tree does not behave as it must.
+judge_remap() {
+	local name=$1 log=$2 stop where planned ran notok cycles to_ram verdict=ok
+	stop=$(sed -nE 's/^fw: STOP: stage 2 fault on cpu [0-9]+: (.*); VA .*/\1/p' "$log" | head -n 1)
+	where=$(sed -nE 's/^realm: stopped with (.*)/\1/p' "$log" | head -n 1)
+	planned=$(sed -nE 's/^1\.\.([0-9]+)$/\1/p' "$log" | head -n 1)
+	ran=$(grep -cE '^(not )?ok [0-9]+ ' "$log" || true)
+	notok=$(grep -E '^not ok [0-9]+ ' "$log" | cut -d' ' -f4 | xargs || true)
+	cycles=$(sed -nE 's/^# device_churn: ([0-9]+ of [0-9]+) unbind.*/\1/p' "$log")
+	to_ram=$(sed -nE 's/^rsi: other [^:]*: RIPAS changes [0-9]+ to EMPTY, ([0-9]+) to RAM;.*/\1/p' "$log")
+	if [ "$name" != stock ]; then
+		if [ -n "$stop" ]; then
+			verdict="FAIL: $name was stopped by the enforcing mode"
+		elif ! grep -q '^fw: SYSTEM_OFF requested' "$log" || [ "${planned:-x}" != "$ran" ]; then
+			verdict="FAIL: the run did not complete ($ran of ${planned:-?} cases, no clean power-off)"
+		elif [ -n "$notok" ] || [ -n "$(kernel_splats "$log")" ]; then
+			verdict="FAIL: $name: cases not ok: ${notok:-none}; kernel complaints: $(kernel_splats "$log" | head -n 1)"
+		fi
+	else
+		# The first wrong access: the memset of the new allocation
+		# through its decrypted vmap alias of never-shared pages.
+		grep -q 'the shared alias of a granule with RIPAS RAM' <<<"$stop" &&
+			grep -q 'LR in dma_direct_alloc+' <<<"$where" ||
+			verdict="FAIL: stock 7.2 was not stopped in dma_direct_alloc() (negative control)"
+	fi
+	echo "| $name | ${stop:-none}${where:+ ($where)} | ${cycles:-none} | ${to_ram:-?} | $verdict |"
+	[ "$verdict" = ok ]
+}
+
 churn_cycles=10
+remap_header="| tree | first stop of the enforcing mode | unbind/bind cycles verified | granules made RAM again | verdict |"
 atomic_header="| tree | atomic_pages case | first kernel complaint | granules made RAM outside any pool | verdict |"
 header="| tree | pool granules made EMPTY again (S1) | pool granules back to RAM (S2) | bytes mismatched after unbind/bind | unbind/bind cycles verified | pool slots in use at rest, before / after the cycles | DMA-API debug errors | workload cases | boot + workload | verdict |"
 
@@ -160,12 +202,26 @@ realm_atomic() {
 	judge_atomic "$name" "$results/realm-$name-atomic.log"
 }
 
+# realm_remap <name>: the non-coherent boot of a tree realm_tree built;
+# prints its table row, fails if the tree does not behave.
+realm_remap() {
+	local name=$1 out=$results/realm-$1-remap.out
+	REALM_NAME=$name-remap REALM_POOL=0 REALM_NONCOHERENT=1 \
+		REALM_APPEND="${GUEST_APPEND:+$GUEST_APPEND }wl_churn=$churn_cycles" \
+		"$TOP/scripts/realm.sh" "$BUILD/obj/guest-arm64-realm-$name/arch/arm64/boot/Image" \
+		"$BUILD/run/guest-arm64-realm-$name/initramfs.cpio" > "$out" 2>&1 || true
+	judge_remap "$name" "$results/realm-$name-remap.log"
+}
+
 case ${1:-} in
 --judge)	# only judge logs (for scripts/selftest.sh)
 	judge "$2" "$3" "${4:-}"
 	exit ;;
 --judge-atomic)
 	judge_atomic "$2" "$3"
+	exit ;;
+--judge-remap)
+	judge_remap "$2" "$3"
 	exit ;;
 --tree)
 	[ $# -eq 4 ] || die "usage: realm-trees.sh --tree <name> <kernel-tree> <git-ref>"
@@ -175,11 +231,11 @@ case ${1:-} in
 	realm_tree "$2" "$3" "$4"
 	exit ;;
 "")	;;
-*)	die "usage: realm-trees.sh [--tree <name> <kernel-tree> <git-ref> | --judge <name> <log> [<out>] | --judge-atomic <name> <log>]" ;;
+*)	die "usage: realm-trees.sh [--tree <name> <kernel-tree> <git-ref> | --judge <name> <log> [<out>] | --judge-atomic <name> <log> | --judge-remap <name> <log>]" ;;
 esac
 
 rc=0
-rows=() atomic_rows=()
+rows=() atomic_rows=() remap_rows=()
 # The firmware's own answers first, checked from EL1 (realm/test/abi.c).
 REALM_NAME=abi "$TOP/scripts/realm.sh" --abi-test > "$results/realm-abi.out" 2>&1 ||
 	{ cat "$results/realm-abi.out"; die "the realm firmware's ABI test failed"; }
@@ -189,8 +245,12 @@ for t in stock:base series:series; do
 	rows+=("$row")
 	row=$(realm_atomic "${t%%:*}") || rc=1
 	atomic_rows+=("$row")
+	row=$(realm_remap "${t%%:*}") || rc=1
+	remap_rows+=("$row")
 done
 {
+	echo "Every boot in the firmware's enforcing mode (realm/fw/stage2.c). With a restricted pool:"
+	echo
 	echo "$header"
 	echo "|---|---|---|---|---|---|---|---|---|---|"
 	printf '%s\n' "${rows[@]}"
@@ -200,6 +260,12 @@ done
 	echo "$atomic_header"
 	echo "|---|---|---|---|---|"
 	printf '%s\n' "${atomic_rows[@]}"
+	echo
+	echo "Without a restricted pool and without dma-coherent (remapped coherent memory):"
+	echo
+	echo "$remap_header"
+	echo "|---|---|---|---|---|"
+	printf '%s\n' "${remap_rows[@]}"
 } > "$out"
 cat "$out"
 exit $rc

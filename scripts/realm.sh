@@ -14,13 +14,16 @@
 # Environment: REALM_NAME (names the results, default "series"),
 #   REALM_TIMEOUT (seconds, default 120), REALM_POOL=0 for no
 #   restricted pool (the devices then bounce through the default swiotlb),
-#   REALM_APPEND (more kernel parameters), QEMU (binary, default
-#   qemu-system-aarch64).
+#   REALM_NONCOHERENT=1 to take dma-coherent off the devices' nodes (their
+#   coherent memory is then remapped), REALM_ENFORCE=0 to turn the
+#   firmware's stage 2 (realm/fw/stage2.c) off, REALM_APPEND (more kernel
+#   parameters), QEMU (binary, default qemu-system-aarch64).
 # Leaves build/results/realm-<name>.log (the kernel's and the firmware's
 # lines, "fw: " and "rsi: ") and realm-<name>.ktap.  Exits non-zero when the kernel did not become a
 # realm guest, the firmware met a call it does not implement or an
-# unexpected exception, the guest did not power off in time, the kernel
-# warned or panicked, or a workload case failed.
+# unexpected exception, stopped the guest at an access its RIPAS does not
+# allow (the enforcing mode), the guest did not power off in time, the
+# kernel warned or panicked, or a workload case failed.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 . "$(dirname "$0")/guest-lib.sh"
@@ -33,6 +36,8 @@ realm=$TOP/realm
 name=${REALM_NAME:-series}
 [[ $name =~ ^[a-z0-9-]+$ ]] || die "REALM_NAME must be lower-case letters, digits and dashes"
 timeout=${REALM_TIMEOUT:-120}
+enforce=${REALM_ENFORCE:-1} noncoherent=${REALM_NONCOHERENT:-0}
+[[ $enforce =~ ^[01]$ && $noncoherent =~ ^[01]$ ]] || die "REALM_ENFORCE and REALM_NONCOHERENT are 0 or 1"
 fwobj=$BUILD/obj/realm-fw
 run=$BUILD/run/realm-$name
 log=$BUILD/results/realm-$name.log
@@ -45,6 +50,7 @@ fw=$fwobj/realm-fw.elf
 abi_test=
 if [ "${1:-}" = --abi-test ]; then
 	[ $# -eq 1 ] || die "$usage"
+	[ "$enforce" = 1 ] || die "the ABI test checks the enforcing mode: not with REALM_ENFORCE=0"
 	abi_test=1
 	make -s -C "$realm" O="$fwobj" abi-test >/dev/null || die "the ABI test did not build"
 	image=$fwobj/abi-test.bin
@@ -89,12 +95,14 @@ machine=(-M virt,virtualization=on,gic-version=3,its=off -cpu max -smp 2 -m "${r
 guest_arm64_devices
 guest_dump_dtb
 
+# Which virtio-mmio transports hold the disk and the console?
+guest_mmio_slots "$run"
+[ "${#slots[@]}" -eq "$nr_devices" ] ||
+	die "found ${#slots[@]} virtio-mmio transports in use, expected $nr_devices (see $run/qtree.txt)"
+dtb_opts=()
+[ "$noncoherent" = 0 ] || for a in "${slots[@]}"; do dtb_opts+=(--non-coherent "$a"); done
 pool_args=()
 if [ "${REALM_POOL:-1}" != 0 ]; then
-	# Which virtio-mmio transports hold the disk and the console?
-	guest_mmio_slots "$run"
-	[ "${#slots[@]}" -eq "$nr_devices" ] ||
-		die "found ${#slots[@]} virtio-mmio transports in use, expected $nr_devices (see $run/qtree.txt)"
 	pool_args=("$pool_base" "$pool_size" "${slots[@]}")
 	# A static pool's debugfs folder is named after its node.
 	wl_pool=" wl_pool=/sys/kernel/debug/restricted-dma-pool@$(printf %x "$pool_base")"
@@ -103,14 +111,17 @@ else
 	wl_pool=" wl_pool=/sys/kernel/debug/swiotlb"
 fi
 bootargs="console=ttyAMA0 panic=-1 wl_stream=port:stream${wl_pool:-}${REALM_APPEND:+ $REALM_APPEND}"
-"$realm/realm-dtb.sh" "$run/virt.dtb" "$run/realm.dtb" "$ram_base" "$priv_size" \
+"$realm/realm-dtb.sh" "${dtb_opts[@]}" "$run/virt.dtb" "$run/realm.dtb" "$ram_base" "$priv_size" \
 	"$initrd_addr" "$initrd_end" "$bootargs" "${pool_args[@]}"
+# The enforcing mode maps the DTB's 2 MiB block and nothing else there.
+(($(stat -c %s "$run/realm.dtb") <= 0x200000 - (dtb_addr & 0x1fffff))) ||
+	die "the DTB does not fit the 2 MiB at $(printf %#x $dtb_addr)"
 
 # One 8-byte "-device loader" per params field, in struct fw_params order.
 loaders=()
 i=0
 for v in $magic $kernel_addr $dtb_addr $ram_base $priv_size $pool_base \
-	 $pool_size $ipa_bits $uart; do
+	 $pool_size $ipa_bits $uart $enforce; do
 	loaders+=(-device "loader,addr=$((params_addr + 8 * i)),data=$((v)),data-len=8")
 	i=$((i + 1))
 done
@@ -120,7 +131,9 @@ loaders+=(-device "loader,file=$fw,cpu-num=0"
 	  -device "loader,file=$run/realm.dtb,addr=$dtb_addr,force-raw=on")
 
 # --- boot --------------------------------------------------------------
-echo "realm: booting $image (${ram_mib} MiB of QEMU RAM, private $(printf %#x $ram_base)+$((priv_size >> 20)) MiB, shared alias bit $(printf %#x $alias_bit), timeout ${timeout}s)"
+mode=enforcing
+[ "$enforce" = 1 ] || mode="not enforcing"
+echo "realm: booting $image (${ram_mib} MiB of QEMU RAM, private $(printf %#x $ram_base)+$((priv_size >> 20)) MiB, shared alias bit $(printf %#x $alias_bit), RIPAS $mode, timeout ${timeout}s)"
 endpoint=unix:$run/stream.sock
 [ -z "$abi_test" ] || endpoint=none
 guest_boot "$endpoint" "$QEMU" "${machine[@]}" "${devices[@]}" "${loaders[@]}" \
@@ -158,10 +171,41 @@ expected_unimpl='^fw: unimplemented call 0xc4000194 (RSI call) '
 while read -r line; do
 	[ -n "$abi_test" ] && grep -q "$expected_unimpl" <<<"$line" && continue
 	problems+=("firmware: $line")
-done < <(grep -E '^fw: (unimplemented|FATAL|unexpected)' "$log" || true)
+done < <(grep -E '^fw: (unimplemented|FATAL|unexpected)' "$log" | grep -v '^fw: FATAL.*: stopped at the first access' || true)
+# The ABI test ends with a read of the shared alias of a RAM granule
+# (0x50000000 | alias bit, realm/test/abi.c), which the firmware must stop.
+expected_stop="^fw: STOP: stage 2 fault on cpu 0: read of IPA $(printf %#x $((0x50000000 | alias_bit))), the shared alias of a granule with RIPAS RAM;"
+# A stop of the enforcing mode; its PC and LR named from the kernel's
+# System.map (beside the Image in its object folder), when there is one.
+stop=$(grep -m1 '^fw: STOP: ' "$log" || true)
+if [ -n "$stop" ]; then
+	map=$(dirname "$image")/../../../System.map
+	if [ -f "$map" ]; then
+		where=$(python3 - "$map" "$stop" <<'PY'
+import bisect, re, sys
+syms = sorted((int(a, 16), n) for a, t, n in
+              (l.split()[:3] for l in open(sys.argv[1])) if t in "tTwW")
+addrs = [a for a, _ in syms]
+out = []
+for reg, val in re.findall(r"\b(PC|LR) 0x([0-9a-f]+)", sys.argv[2]):
+    i = bisect.bisect_right(addrs, int(val, 16)) - 1
+    if i >= 0:
+        out.append("%s in %s+0x%x" % (reg, syms[i][1], int(val, 16) - syms[i][0]))
+print(", ".join(out))
+PY
+)
+		echo "realm: stopped with $where" >>"$log"
+		stop="$stop ($where)"
+	fi
+	[ -n "$abi_test" ] && grep -q "$expected_stop" <<<"$stop" ||
+		problems+=("firmware: $stop")
+fi
 [ -z "$abi_test" ] || grep -q "$expected_unimpl" "$log" ||
 	problems+=("the firmware did not report the ABI test's attestation call as unimplemented")
-if grep -q '^fw: SYSTEM_RESET requested' "$log"; then
+if [ -n "$abi_test" ]; then
+	grep -q "$expected_stop" "$log" ||
+		problems+=("the enforcing mode did not stop the ABI test's read of a RAM granule's alias")
+elif grep -q '^fw: SYSTEM_RESET requested' "$log"; then
 	problems+=("the kernel reset (PSCI SYSTEM_RESET) instead of powering off: a panic?")
 elif ! grep -q '^fw: SYSTEM_OFF requested' "$log"; then
 	problems+=("the kernel did not power off through PSCI SYSTEM_OFF")
@@ -182,7 +226,7 @@ elif grep -q '^KTAP version 1' "$log"; then
 	[ -z "$failed" ] || problems+=("workload cases not ok: $failed")
 fi
 
-grep -E '^(rsi|fw|stream): |RME: |restricted DMA pool|software IO TLB|ok [0-9]+ ' "$log" | sed 's/^/  /' || true
+grep -E '^(rsi|fw|stage2|stream): |RME: |restricted DMA pool|software IO TLB|ok [0-9]+ ' "$log" | sed 's/^/  /' || true
 if [ ${#problems[@]} -gt 0 ]; then
 	printf 'realm: %s\n' "${problems[@]}" >&2
 	echo "VERDICT realm${abi_test:+ ABI test}: FAIL (boot ${boot_time}s; console log $log)"

@@ -236,7 +236,8 @@ fi
 # realm: the series converts pool memory, and stock no longer shows S1
 # (the negative control), in copies of the two realm runs.
 if [ -s "$results/realm-stock.log" ] && [ -s "$results/realm-series.log" ] &&
-   [ -s "$results/realm-stock-atomic.log" ] && [ -s "$results/realm-series-atomic.log" ]; then
+   [ -s "$results/realm-stock-atomic.log" ] && [ -s "$results/realm-series-atomic.log" ] &&
+   [ -s "$results/realm-stock-remap.log" ] && [ -s "$results/realm-series-remap.log" ]; then
 	sed -E 's/(requests for the same RIPAS: )[0-9]+ EMPTY/\18 EMPTY/' \
 		"$results/realm-series.log" > "$scratch/realm-series.log"
 	sed -E 's/(requests for the same RIPAS: )[0-9]+ EMPTY/\10 EMPTY/' \
@@ -263,6 +264,33 @@ if [ -s "$results/realm-stock.log" ] && [ -s "$results/realm-series.log" ] &&
 	expect realm "stock's kernel complaint is not in dma_free_pages() (negative control)" \
 		"$TOP/scripts/realm-trees.sh" --judge-atomic stock "$results/realm-stock-atomic.log" -- \
 		"$TOP/scripts/realm-trees.sh" --judge-atomic stock "$scratch/realm-stock-atomic-elsewhere.log"
+	# The non-coherent boots: the series is stopped by the enforcing
+	# mode; stock is not stopped, or elsewhere than in dma_direct_alloc().
+	{ cat "$results/realm-series-remap.log"
+	  grep -m1 '^fw: STOP: ' "$results/realm-stock-remap.log"; } > "$scratch/realm-series-remap.log"
+	grep -v -e '^fw: STOP: ' -e '^realm: stopped with ' \
+		"$results/realm-stock-remap.log" > "$scratch/realm-stock-remap.log"
+	sed 's/LR in dma_direct_alloc+/LR in dma_direct_free+/' \
+		"$results/realm-stock-remap.log" > "$scratch/realm-stock-remap-elsewhere.log"
+	expect realm "the series is stopped by the enforcing mode" \
+		"$TOP/scripts/realm-trees.sh" --judge-remap series "$results/realm-series-remap.log" -- \
+		"$TOP/scripts/realm-trees.sh" --judge-remap series "$scratch/realm-series-remap.log"
+	expect realm "stock is not stopped (negative control)" \
+		"$TOP/scripts/realm-trees.sh" --judge-remap stock "$results/realm-stock-remap.log" -- \
+		"$TOP/scripts/realm-trees.sh" --judge-remap stock "$scratch/realm-stock-remap.log"
+	expect realm "stock is stopped outside dma_direct_alloc()" \
+		"$TOP/scripts/realm-trees.sh" --judge-remap stock "$results/realm-stock-remap.log" -- \
+		"$TOP/scripts/realm-trees.sh" --judge-remap stock "$scratch/realm-stock-remap-elsewhere.log"
+	# The enforcing mode itself: a firmware that leaves a granule's
+	# alias mapped when it goes back to RAM must fail the ABI test, in
+	# a copy of this repository.
+	abi_test() {	# repository build-folder
+		BUILD=$2 REALM_NAME=selftest-abi "$1/scripts/realm.sh" --abi-test > "$scratch/realm-abi.log" 2>&1
+	}
+	repo_copy "$scratch/fwcopy" &&
+		sed -i '/^\t\t\*pte(ipa | alias_bit) = 0;$/d' "$scratch/fwcopy/realm/fw/stage2.c"
+	expect realm "stage 2 keeps the alias of a RAM granule" \
+		abi_test "$TOP" "$scratch/build" -- abi_test "$scratch/fwcopy" "$scratch/fwbuild"
 	# A guest that never powers off must end with its own message.
 	realm_timeout() {	# seconds
 		REALM_NAME=selftest REALM_TIMEOUT=$1 "$TOP/scripts/realm.sh" \

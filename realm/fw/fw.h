@@ -41,6 +41,7 @@ struct fw_params {
 	u64 pool_size;
 	u64 ipa_bits;		/* reported by RSI_REALM_CONFIG */
 	u64 uart;		/* PL011 shared with the kernel's console */
+	u64 enforce;		/* stage 2 follows the RIPAS (stage2.c) */
 };
 
 extern const volatile struct fw_params *params;
@@ -112,9 +113,25 @@ bool psci_has(u32 fid);
 void __attribute__((noreturn)) secondary_main(void);
 
 /* rsi.c */
+enum ripas {
+	RIPAS_EMPTY = 0,
+	RIPAS_RAM = 1,
+	RIPAS_DESTROYED = 2,
+	RIPAS_DEV = 3,
+};
+
 void rsi_init(void);
+u8 rsi_ripas(u64 ipa);
 bool rsi_call(struct trap_frame *f, u32 fid);
 void rsi_report(void);
 bool rsi_version_seen(void);
+
+/* stage2.c: the enforcing mode */
+void stage2_init(u64 ram_base, u64 ram_size, u64 ipa_bits, u64 dtb);
+void stage2_cpu_init(void);
+void stage2_ripas_changed(u64 ipa, u8 from, u8 to);
+void stage2_sync(void);
+void __attribute__((noreturn)) stage2_fault(struct trap_frame *f, u64 esr, bool fetch);
+void stage2_report(void);
 
 #endif /* REALM_FW_H */

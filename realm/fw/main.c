@@ -67,6 +67,7 @@ void cpu_init_el2(void)
 		write_sysreg(BIT(31) | 0xf, S3_4_C1_C2_6);	/* FA64 */
 	write_sysreg(SCTLR_EL1_OFF, sctlr_el1);
 	isb();
+	stage2_cpu_init();
 }
 
 void __attribute__((noreturn)) fw_fatal(const char *why)
@@ -74,6 +75,7 @@ void __attribute__((noreturn)) fw_fatal(const char *why)
 	fw_printf("fw: FATAL on cpu %lu: %s\n", (u64)this_cpu(), why);
 	smccc_report();
 	rsi_report();
+	stage2_report();
 	fw_printf("fw: powering off after a fatal error\n");
 	qemu_psci(0x84000008, 0, 0, 0);		/* PSCI SYSTEM_OFF */
 	for (;;)
@@ -101,8 +103,9 @@ void __attribute__((noreturn)) fw_main(void)
 		  (read_sysreg(CurrentEL) >> 2) & 3, params->kernel_entry, params->dtb);
 	if (((read_sysreg(CurrentEL) >> 2) & 3) != 2)
 		fw_fatal("not entered at EL2 (QEMU needs -M virt,virtualization=on)");
-	cpu_init_el2();
 	rsi_init();
+	stage2_init(params->ram_base, params->ram_size, params->ipa_bits, params->dtb);
+	cpu_init_el2();
 	fw_printf("fw: entering the kernel at EL1\n");
 	enter_el1(params->kernel_entry, params->dtb, stack_top(0));
 }

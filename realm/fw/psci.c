@@ -79,6 +79,7 @@ static void __attribute__((noreturn)) power_off(u32 fid, const char *what)
 	fw_printf("fw: %s requested by cpu %lu\n", what, (u64)this_cpu());
 	smccc_report();
 	rsi_report();
+	stage2_report();
 	fw_printf("fw: %s through QEMU's PSCI\n", what);
 	qemu_psci(fid, 0, 0, 0);
 	fw_fatal("QEMU's PSCI returned from a power-off call");

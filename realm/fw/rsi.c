@@ -3,10 +3,11 @@
  * An emulated Realm Services Interface, as Linux 7.2 uses it: the ids,
  * arguments and results of arch/arm64/include/asm/rsi_smc.h, the way
  * rsi_cmds.h reads them.  There is no RMM below: the RIPAS of each 4 KiB
- * granule of the kernel's RAM is a byte in a table here, and nothing
- * enforces it.  What makes "shared" real is the address: a shared page
- * is reached through its alias with the top IPA bit set, which QEMU backs
- * with other RAM (scripts/realm.sh), as a host's memory would be.
+ * granule of the kernel's RAM is a byte in a table here, which only the
+ * enforcing mode (stage2.c) turns into what the kernel may access.  What
+ * makes "shared" real is the address: a shared page is reached through
+ * its alias with the top IPA bit set, which QEMU backs with other RAM
+ * (scripts/realm.sh), as a host's memory would be.
  */
 #include "fw.h"
 
@@ -24,13 +25,6 @@
 
 #define RSI_SUCCESS			0UL
 #define RSI_ERROR_INPUT			1UL
-
-enum ripas {
-	RIPAS_EMPTY = 0,
-	RIPAS_RAM = 1,
-	RIPAS_DESTROYED = 2,
-	RIPAS_DEV = 3,
-};
 
 #define RSI_CHANGE_DESTROYED		BIT(0)	/* IPA_STATE_SET flags */
 #define RSI_ACCEPT			0UL
@@ -110,6 +104,11 @@ static bool in_ram(u64 ipa)
 static u8 *granule(u64 ipa)
 {
 	return &ripas[(ipa - ram_base) / GRANULE];
+}
+
+u8 rsi_ripas(u64 ipa)
+{
+	return *granule(ipa);
 }
 
 static struct range_stats *stats_for(u64 ipa)
@@ -219,8 +218,10 @@ static void rsi_ipa_state_set(struct trap_frame *f)
 			s->to_empty++;
 		else
 			s->to_ram++;
+		stage2_ripas_changed(ipa, *r, (u8)want);
 		*r = (u8)want;
 	}
+	stage2_sync();
 	spin_unlock(&rsi_lock);
 	f->x[1] = ipa;
 	if (ipa == base) {

@@ -15,6 +15,8 @@
 #define ESR_EC(esr)		((esr) >> 26)
 #define ESR_EC_HVC64		0x16
 #define ESR_EC_SMC64		0x17
+#define ESR_EC_IABT_LOW		0x20
+#define ESR_EC_DABT_LOW		0x24
 #define ESR_ISS_IMM16(esr)	((esr) & 0xffff)
 
 #define FID_FAST		BIT(31)
@@ -119,6 +121,10 @@ void trap_sync(struct trap_frame *f)
 		count(&nr_calls);
 		smccc_unimplemented(f, "HVC: the conduit is SMC");
 		return;
+	case ESR_EC_IABT_LOW:
+	case ESR_EC_DABT_LOW:
+		/* Only stage 2 can fault to EL2: the enforcing mode. */
+		stage2_fault(f, esr, ESR_EC(esr) == ESR_EC_IABT_LOW);
 	}
 	fw_printf("fw: unexpected trap from EL1: ESR_EL2 0x%lx ELR_EL2 0x%lx FAR_EL2 0x%lx\n",
 		  esr, f->elr, read_sysreg(far_el2));
