@@ -35,7 +35,7 @@ help:
 	@echo "make soak        the arm64 guest with 1 GiB of verified I/O, 50 unbind/bind cycles, coherent stress"
 	@echo "make bad-pools   the arm64 guest of both trees with malformed restricted pools"
 	@echo "make bench       DMA map and coherent allocation (arm64, realm) benchmarks, 10 alternating boots per tree"
-	@echo "make upstream-7.3  the KUnit suite ported to Linux 7.3-rc7, three trees side by side"
+	@echo "make upstream-7.3  the KUnit suite ported to Linux 7.3.y, three trees side by side"
 	@echo "make export      patches/ from the development tree build/linux (or TREE=...)"
 	@echo "make clean       remove build/ (the download and ccache cache stays)"
 	@echo "KSRC=/path/to/linux uses your own base tree (read only)"

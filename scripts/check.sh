@@ -280,7 +280,7 @@ main() {
 		bench-realm)	gate bench-realm "$TOP/scripts/bench-abab.sh" realm 10 ;;
 		pkvm-stock)	gate pkvm-stock env PKVM_LOAD="$full_load" "$TOP/scripts/pkvm.sh" stock base ;;
 		pkvm)		gate pkvm env PKVM_LOAD="$full_load" "$TOP/scripts/pkvm.sh" series series ;;
-		# The KUnit cases ported to 7.3-rc7; reads the kunit and
+		# The KUnit cases ported to 7.3.y; reads the kunit and
 		# reproduce gates' results for the three-tree table.
 		upstream-7.3)	gate upstream-7.3 "$TOP/scripts/upstream-7.3.sh" ;;
 		# The build matrix (5 arches x 2 configs, W=1, per patch, with

@@ -6,7 +6,7 @@
 #   --check only that every mutant's text is still in direct.c, once,
 #           without building (the seeds gate of make check)
 #   (none)  the series: $BUILD/tree, branch series (scripts/tree.sh)
-#   7.3     the suite's port on 7.3-rc7: $BUILD/tree-7.3, branch tests-7.3
+#   7.3     the suite's port on 7.3.y: $BUILD/tree-7.3, branch tests-7.3
 #           (scripts/upstream-7.3.sh), broken where 7.3 fixed the same bugs
 #           and where it leaks pages whose conversion failed
 #
@@ -128,6 +128,12 @@ else
 		'bool require_decrypted = false;\n\tphys_addr_t phys'
 	mutant "no decryption before the remap" \
 		'\tif (mark_mem_decrypt) {\n' '\tif (mark_mem_decrypt && !remap) {\n'
+	mutant "dma_direct_free_pages() looks up the linear address" \
+		'dma_free_from_pool_page(dev, page, size))' \
+		'dma_free_from_pool(dev, vaddr, size))'
+	mutant "dma_direct_free() encrypts before vunmap()" \
+		'\tif (is_vmalloc_addr(cpu_addr)) {\n\t\tvunmap(cpu_addr);\n\t} else {' \
+		'\tif (is_vmalloc_addr(cpu_addr)) {\n\t\tif (mark_mem_encrypted)\n\t\t\tset_memory_encrypted((unsigned long)phys_to_virt(phys), PFN_UP(size));\n\t\tvunmap(cpu_addr);\n\t} else {'
 	# 7.3 leaks like 7.2 does; these show the port's model of
 	# dma_free_contiguous() at work there too.
 	mutant "a failed decryption frees the pages" \

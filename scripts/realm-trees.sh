@@ -44,9 +44,10 @@
 #
 # Usage: scripts/realm-trees.sh
 #        scripts/realm-trees.sh --tree <name> <kernel-tree> <git-ref>
-#            one more tree, judged like the series (scripts/upstream-7.3.sh
-#            boots 7.3-rc7 this way); prints its table row.  GUEST_APPEND
-#            adds kernel parameters to both of its boots.
+#            one more tree, its three boots judged like the series'
+#            (scripts/upstream-7.3.sh boots 7.3.y this way); prints a row
+#            for each of the three tables.  GUEST_APPEND adds kernel
+#            parameters to all of its boots.
 #        scripts/realm-trees.sh --judge <name> <log> [<realm.sh output>]
 #        scripts/realm-trees.sh --judge-atomic <name> <log>
 #        scripts/realm-trees.sh --judge-remap <name> <log>
@@ -226,10 +227,13 @@ case ${1:-} in
 --tree)
 	[ $# -eq 4 ] || die "usage: realm-trees.sh --tree <name> <kernel-tree> <git-ref>"
 	[ "$2" != stock ] || die "--tree: 'stock' is the negative control's name"
-	# One row, as scripts/upstream-7.3.sh expects; the atomic pool boot
-	# of another tree is not part of its table yet.
-	realm_tree "$2" "$3" "$4"
-	exit ;;
+	# A row for each of the three tables, in their order, as
+	# scripts/upstream-7.3.sh expects.
+	rc=0
+	realm_tree "$2" "$3" "$4" || rc=1
+	realm_atomic "$2" || rc=1
+	realm_remap "$2" || rc=1
+	exit $rc ;;
 "")	;;
 *)	die "usage: realm-trees.sh [--tree <name> <kernel-tree> <git-ref> | --judge <name> <log> [<out>] | --judge-atomic <name> <log> | --judge-remap <name> <log>]" ;;
 esac

@@ -188,7 +188,7 @@ if [ -s "$k" ] && [ -d "$BUILD/tree-7.3" ]; then
 	sed '/# Subtest: remap_decrypt_failure_leaks_pages/q' "$k" > "$scratch/kunit-7.3.ktap"
 	expect upstream-7.3 "the 7.3 suite stops in one case" \
 		"$TOP/scripts/upstream-7.3.sh" --judge "$k" -- \
-		failed_with "7.3-rc7: no result for remap_decrypt_failure_leaks_pages/" \
+		failed_with "7.3.4: no result for remap_decrypt_failure_leaks_pages/" \
 			"$scratch/upstream-7.3.log" \
 			"$TOP/scripts/upstream-7.3.sh" --judge "$scratch/kunit-7.3.ktap"
 else

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Size of kernel/dma/direct.o on stock 7.3-rc7 (branch base-7.3 of
+# Size of kernel/dma/direct.o on stock 7.3.y (branch base-7.3 of
 # build/tree-7.3), next to stock 7.2 and 7.2 + series, in the configs of
 # scripts/size.sh.  Each 7.2 .config that size.sh made is reused as it
 # is (KCONFIG_ALLCONFIG onto allnoconfig: symbols new in 7.3 stay off),
@@ -30,7 +30,7 @@ git -C "$tree" checkout -q base-7.3
 
 echo "## kernel/dma/direct.o (bloat-o-meter totals, bytes)"
 echo
-echo "| config | stock 7.2 | 7.2 + series | 7.3-rc7 | 7.3 vs stock 7.2 |"
+echo "| config | stock 7.2 | 7.2 + series | $(make -s -C "$tree" kernelversion) | 7.3 vs stock 7.2 |"
 echo "|---|---|---|---|---|"
 for n in "${names[@]}"; do
 	old=$BUILD/obj/size-$n

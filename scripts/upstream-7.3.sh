@@ -1,14 +1,15 @@
 #!/bin/bash
-# The same KUnit scenarios against Linux 7.3-rc7's design (issue 5).
+# The same KUnit scenarios against Linux 7.3.y's design (issue 5).
 #
-# Fetches Debian's linux-source-7.3 (experimental), makes build/tree-7.3
+# Fetches Debian's linux-source-7.3 (trixie-backports), makes build/tree-7.3
 # with branch base-7.3 (the stock tree) and tests-7.3 (base-7.3 plus
 # patches/upstream-7.3-tests, applied with git am), checks that the port
 # re-exports byte for byte and passes checkpatch, runs the suite with
-# kunit.py on arm64, boots stock 7.3-rc7's arm64 guest kernel as a realm
-# guest on the emulated RSI (scripts/realm-trees.sh --tree), and writes
-# build/results/three-trees.md: the KUnit results and the realm rows of
-# stock 7.2, 7.2 + the series and 7.3-rc7 side by side, and the size of
+# kunit.py on arm64, boots stock 7.3.y's arm64 guest kernel as a realm
+# guest on the emulated RSI, its three boots as the realm gate's
+# (scripts/realm-trees.sh --tree), and writes build/results/three-trees.md:
+# the KUnit results and the realm rows of stock 7.2, 7.2 + the series and
+# 7.3.y side by side, and the size of
 # kernel/dma/direct.o in the configs of scripts/size.sh.
 #
 # Fails when the port does not apply, the kernel does not build or
@@ -34,7 +35,8 @@ case ${1:-} in
 *) die "usage: upstream-7.3.sh [--no-size | --judge <7.3-ktap>]" ;;
 esac
 
-suite=experimental pkg=linux-source-7.3 version=7.3~rc7-1~exp1
+suite=trixie-backports pkg=linux-source-7.3 version=7.3.4-1~bpo13+1
+label=7.3.4			# the column and row name
 origin=$CACHE/linux-7.3.git
 tree=$BUILD/tree-7.3
 pdir=$TOP/patches/upstream-7.3-tests
@@ -53,12 +55,12 @@ done
 # three_trees <7.3-ktap>: the KUnit part of the table; fails when a log
 # lacks a result.
 three_trees() {
-	echo "## KUnit: stock 7.2.13, 7.2.13 + series, 7.3-rc7"
+	echo "## KUnit: stock 7.2.13, 7.2.13 + series, $label"
 	echo
 	python3 "$TOP/scripts/compare-trees.py" "$tree" \
 		"stock 7.2=$results/kunit-reproduce.ktap" \
 		"7.2 + series=$results/kunit-series.ktap" \
-		"7.3-rc7=$1"
+		"$label=$1"
 }
 if [ -n "$judge" ]; then
 	[ -d "$tree/tools/testing/kunit" ] || die "no $tree: run the upstream-7.3 gate first"
@@ -123,27 +125,33 @@ grep -q '^KTAP version' "$ktap" || {
 	tail -n 20 "$results/kunit-7.3.err" >&2
 	die "kunit.py could not build or boot the 7.3 kernel"
 }
-step "KUnit run on 7.3-rc7"
+step "KUnit run on $label"
 
 table=$results/three-trees.md
 three_trees "$ktap" > "$table.tmp" || die "the KUnit results are incomplete (see above)"
 
-# The same realm guest workload as the realm gate, on stock 7.3-rc7.
+# The same realm guest boots as the realm gate's, on stock 7.3.y.
 # 7.3 counts the pool's high-water mark only when asked to at boot.
-row=$(GUEST_APPEND=swiotlb=track_hiwater \
+rows=$(GUEST_APPEND=swiotlb=track_hiwater \
       "$TOP/scripts/realm-trees.sh" --tree upstream-73 "$tree" base-7.3) || {
-	echo "$row" >&2
-	die "7.3-rc7 failed as a realm guest (see $results/realm-upstream-73.out)"
+	echo "$rows" >&2
+	die "$label failed as a realm guest (see $results/realm-upstream-73*.out)"
 }
+[ "$(wc -l <<< "$rows")" -eq 3 ] || die "realm-trees.sh --tree gave no three rows: $rows"
 {
 	echo
-	echo "## Realm guest on an emulated RSI: stock 7.2.13, 7.2.13 + series, 7.3-rc7"
+	echo "## Realm guest on an emulated RSI: stock 7.2.13, 7.2.13 + series, $label"
 	echo
-	cat "$results/realm.md"
-	echo "$row" | sed 's/^| upstream-73 |/| 7.3-rc7 |/'
+	# realm.md's three tables, each with this tree's row after its last.
+	awk -v rows="$(sed "s/^| upstream-73 |/| $label |/" <<< "$rows")" '
+		BEGIN { n = split(rows, row, "\n") }
+		/^\|/ { intable = 1; print; next }
+		intable { print row[++t]; intable = 0 }
+		{ print }
+		END { if (intable) print row[++t] }' "$results/realm.md"
 	echo
 } >> "$table.tmp"
-step "realm guest on 7.3-rc7"
+step "realm guest on $label"
 
 if [ "$size" = yes ]; then
 	"$TOP/scripts/size-7.3.sh" >> "$table.tmp"
