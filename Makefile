@@ -5,7 +5,7 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: all banner help deps tree check check-full check-selftest kunit reproduce mutants realm soak bad-pools bench docs export guests guest-kasan pkvm upstream-7.3 size clean
+.PHONY: all banner help deps tree check check-full check-selftest kunit reproduce mutants realm svm soak bad-pools bench docs export guests guest-kasan pkvm upstream-7.3 size clean
 
 all: banner deps tree
 	$(S)/guest-arm64.sh build/tree series series
@@ -32,6 +32,7 @@ help:
 	@echo "make guest-kasan the arm64 guest with generic KASAN"
 	@echo "make pkvm        the workload in a pKVM protected VM, stock and series"
 	@echo "make realm       both trees as realm guests on an emulated RSI (realm/)"
+	@echo "make svm         our SVM hypervisor (svm/, SEV/TDX guests to come) and its ABI test"
 	@echo "make soak        the arm64 guest with 1 GiB of verified I/O, 50 unbind/bind cycles, coherent stress"
 	@echo "make bad-pools   the arm64 guest of both trees with malformed restricted pools"
 	@echo "make bench       DMA map and coherent allocation (arm64, realm) benchmarks, 10 alternating boots per tree"
@@ -80,6 +81,9 @@ guest-kasan: tree
 # own EL2 firmware (realm/) answers the kernel's RSI calls.
 realm: tree
 	$(S)/realm-trees.sh
+
+svm:
+	$(S)/svm.sh --abi-test
 
 # The arm64 guest under load: 1 GiB of verified disk I/O from four
 # processes while the console is rebound, 50 unbind/bind cycles, and

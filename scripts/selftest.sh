@@ -308,6 +308,16 @@ else
 	bad=1
 fi
 
+# svm: a hypervisor whose CPUID leaf 0x8000001f does not say SEV must fail
+# its ABI test, in a copy of this repository with its own build folder.
+svm_test() {	# repository build-folder
+	BUILD=$2 "$1/scripts/svm.sh" --abi-test > "$scratch/svm-abi.log" 2>&1
+}
+repo_copy "$scratch/svmcopy" &&
+	sed -i 's/^\(#define CPUID_SEV\t*\)BIT(1)/\10/' "$scratch/svmcopy/svm/hv/exit.c"
+expect svm "CPUID 0x8000001f without the SEV bit" \
+	svm_test "$TOP" "$scratch/svmbuild" -- svm_test "$scratch/svmcopy" "$scratch/svmbuild2"
+
 # hotpath: one instruction of a streaming function changes (in the
 # series' disassembly, so no build is needed).
 obj=$BUILD/obj/size-arm64-pool

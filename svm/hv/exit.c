@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The #VMEXIT dispatcher: what the hypervisor emulates for the guest.
+ *
+ * QEMU's SVM offers neither NRIPS nor decode assists, so the VMCB carries
+ * no next RIP and no instruction bytes: each handler knows the length of
+ * what it emulates (CPUID 2, RDMSR/WRMSR 2, TDCALL 4) and advances RIP
+ * itself, and the #UD handler reads the bytes at the guest's RIP through
+ * the guest's page tables and the nested ones (guest.c).
+ *
+ * Any exit not handled here stops the run: the exit code, EXITINFO1/2,
+ * the guest's RIP, then the report and a power-off that scripts/svm.sh
+ * reads as a failure.
+ */
+#include "vmcb.h"
+
+#define MSR_SEV_STATUS		0xc0010131
+#define SEV_STATUS_SEV		BIT(0)		/* SEV is active */
+
+#define CPUID_HYPERVISOR	BIT(31)		/* leaf 1 ECX */
+#define CPUID_OSXSAVE		BIT(27)		/* leaf 1 ECX */
+#define CPUID_OSPKE		BIT(4)		/* leaf 7.0 ECX */
+#define CPUID_LA57		BIT(16)		/* leaf 7.0 ECX */
+#define CPUID_SVM		BIT(2)		/* 0x80000001 ECX */
+#define CPUID_SEV		BIT(1)		/* 0x8000001f EAX */
+#define CR4_OSXSAVE		BIT(18)
+#define CR4_PKE			BIT(22)
+
+/*
+ * The answer to every TDCALL for now: TDX_OPERAND_INVALID, what the TDX
+ * module says to a leaf it does not know.  There is no TDX module yet;
+ * test/abi.c checks for this value.
+ */
+#define TDCALL_ANSWER		0xc000010000000000UL
+
+static const u8 tdcall_insn[4] = { 0x66, 0x0f, 0x01, 0xcc };
+
+static struct {
+	u64 exits, cpuid, msr, tdcall, ud_reflected, gp_injected;
+	u64 first_tdcall_rip;
+} seen;
+
+static const char *exit_name(u64 code)
+{
+	switch (code) {
+	case VMEXIT_INTR:	return "INTR";
+	case VMEXIT_NMI:	return "NMI";
+	case VMEXIT_CPUID:	return "CPUID";
+	case VMEXIT_HLT:	return "HLT";
+	case VMEXIT_IOIO:	return "IOIO";
+	case VMEXIT_MSR:	return "MSR";
+	case VMEXIT_SHUTDOWN:	return "SHUTDOWN, a triple fault in the guest";
+	case VMEXIT_VMRUN:	return "VMRUN";
+	case VMEXIT_VMMCALL:	return "VMMCALL";
+	case VMEXIT_NPF:	return "NPF, a nested page fault";
+	case VMEXIT_INVALID:	return "INVALID, VMRUN refused the VMCB";
+	}
+	if (code >= VMEXIT_EXC(0) && code <= VMEXIT_EXC(31))
+		return "exception";
+	return "?";
+}
+
+static void __noreturn unexpected(struct vmcb *v, struct guest_regs *regs)
+{
+	struct vmcb_control *c = &v->control;
+
+	hv_printf("unexpected exit 0x%lx (%s): info1 0x%lx info2 0x%lx rip 0x%lx exitintinfo 0x%x\n",
+		  c->exit_code, exit_name(c->exit_code), c->exit_info1, c->exit_info2,
+		  v->save.rip, c->exit_int_info);
+	if (c->exit_code == VMEXIT_MSR)
+		hv_printf("%s of MSR 0x%lx\n", c->exit_info1 ? "write" : "read", regs->rcx);
+	if (c->exit_code == VMEXIT_NPF) {
+		u64 gpa = c->exit_info2;
+
+		hv_printf("GPA 0x%lx is %s\n", gpa,
+			  (gpa & ~GPA_PRIVATE) >= GUEST_RAM_SIZE ? "outside the guest's RAM and MMIO" :
+			  gpa & GPA_PRIVATE ? "the private view of a page not mapped private" :
+			  "the shared view of a page not mapped shared");
+	}
+	hv_fatal("unexpected exit");
+}
+
+/* Deliver exception @vec to the guest at its next VMRUN, RIP unchanged. */
+static void inject(struct vmcb *v, u8 vec, bool has_err, u32 err)
+{
+	if (v->control.event_inj & EVENT_VALID)
+		hv_fatal("an exception to inject while another is being delivered: not emulated");
+	v->control.event_inj = EVENT_VALID | EVENT_TYPE_EXC | vec | (has_err ? EVENT_ERR_VALID : 0);
+	v->control.event_inj_err = err;
+}
+
+static void handle_cpuid(struct vmcb *v, struct guest_regs *regs)
+{
+	u32 leaf = (u32)v->save.rax, subleaf = (u32)regs->rcx;
+	u32 r[4];
+
+	cpuid(leaf, subleaf, r);
+	switch (leaf) {
+	case 1:
+		/* OSXSAVE mirrors the guest's CR4, not ours. */
+		r[2] &= ~CPUID_OSXSAVE;
+		if (v->save.cr4 & CR4_OSXSAVE)
+			r[2] |= CPUID_OSXSAVE;
+		r[2] |= CPUID_HYPERVISOR;
+		break;
+	case 7:
+		if (subleaf)
+			break;
+		/* QEMU's max CPU has LA57; our nested tables are 4-level. */
+		r[2] &= ~(CPUID_LA57 | CPUID_OSPKE);
+		if (v->save.cr4 & CR4_PKE)
+			r[2] |= CPUID_OSPKE;
+		break;
+	case 0x80000000:
+		if (r[0] < 0x8000001f)
+			r[0] = 0x8000001f;
+		break;
+	case 0x80000001:
+		r[2] &= ~CPUID_SVM;	/* no nested SVM for the guest */
+		break;
+	case 0x8000000a:
+		r[0] = r[1] = r[2] = r[3] = 0;
+		break;
+	case 0x8000001f:
+		/*
+		 * SEV, C-bit 47, no physical address bits lost (EBX[11:6]
+		 * 0: nothing is encrypted here), one encrypted guest, SEV
+		 * ASIDs from 1.
+		 */
+		r[0] = CPUID_SEV;
+		r[1] = CBIT;
+		r[2] = 1;
+		r[3] = 1;
+		break;
+	}
+	v->save.rax = r[0];
+	regs->rbx = r[1];
+	regs->rcx = r[2];
+	regs->rdx = r[3];
+	v->save.rip += 2;
+	seen.cpuid++;
+}
+
+static void handle_msr(struct vmcb *v, struct guest_regs *regs)
+{
+	if ((u32)regs->rcx != MSR_SEV_STATUS)
+		unexpected(v, regs);
+	seen.msr++;
+	if (v->control.exit_info1) {
+		/* SEV_STATUS is read-only: a write is #GP, as on hardware. */
+		inject(v, VEC_GP, true, 0);
+		seen.gp_injected++;
+		return;
+	}
+	v->save.rax = SEV_STATUS_SEV;
+	regs->rdx = 0;
+	v->save.rip += 2;
+}
+
+static bool is_tdcall(u64 rip)
+{
+	u8 insn[4];
+
+	if (!guest_read_va(rip, insn, sizeof(insn)))
+		return false;
+	for (unsigned int i = 0; i < sizeof(insn); i++)
+		if (insn[i] != tdcall_insn[i])
+			return false;
+	return true;
+}
+
+static void handle_ud(struct vmcb *v, struct guest_regs *regs)
+{
+	if (is_tdcall(v->save.rip)) {
+		if (!seen.tdcall++)
+			seen.first_tdcall_rip = v->save.rip;
+		v->save.rax = TDCALL_ANSWER;
+		v->save.rip += 4;
+		return;
+	}
+	/* Any other #UD is the guest's, if it has a handler for it. */
+	if (v->save.idtr.limit < VEC_UD * 16 + 15)
+		unexpected(v, regs);
+	inject(v, VEC_UD, false, 0);
+	seen.ud_reflected++;
+}
+
+void exit_report(void)
+{
+	hv_printf("exits %lu: CPUID %lu, SEV_STATUS %lu, TDCALL %lu (first at rip 0x%lx), #UD reflected %lu, #GP injected %lu\n",
+		  seen.exits, seen.cpuid, seen.msr, seen.tdcall, seen.first_tdcall_rip,
+		  seen.ud_reflected, seen.gp_injected);
+}
+
+void exit_handle(struct vmcb *v, struct guest_regs *regs)
+{
+	struct vmcb_control *c = &v->control;
+
+	seen.exits++;
+	/* An event cut short by the exit is delivered again. */
+	if (c->exit_int_info & EVENT_VALID) {
+		c->event_inj = c->exit_int_info;
+		c->event_inj_err = c->exit_int_info_err;
+	}
+	switch (c->exit_code) {
+	case VMEXIT_CPUID:
+		handle_cpuid(v, regs);
+		return;
+	case VMEXIT_MSR:
+		handle_msr(v, regs);
+		return;
+	case VMEXIT_EXC(VEC_UD):
+		handle_ud(v, regs);
+		return;
+	case VMEXIT_HLT:
+		/* The ABI test's request to finish. */
+		hv_printf("guest finished: HLT at rip 0x%lx\n", v->save.rip);
+		exit_report();
+		hv_printf("powering off\n");
+		hv_power_off(HV_EXIT_DONE);
+	}
+	unexpected(v, regs);
+}

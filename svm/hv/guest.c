@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The guest: its image in its RAM, the state it starts in, and the
+ * hypervisor's reads of its memory through its own page tables.
+ *
+ * Linux's 64-bit boot protocol (Documentation/arch/x86/boot.rst) is the
+ * model: long mode, paging on with an identity map covering what it
+ * needs, a GDT with flat __BOOT_CS (0x10) and __BOOT_DS (0x18), interrupts
+ * off.  The hypervisor builds these in the guest's RAM at GUEST_BOOT_GPA;
+ * the ABI test image is entered at its first byte, GUEST_IMAGE_GPA (later
+ * a kernel will get boot_params in RSI).
+ */
+#include "vmcb.h"
+
+#define BOOT_CS			0x10
+#define BOOT_DS			0x18
+
+#define PTE_P			BIT(0)
+#define PTE_RW			BIT(1)
+#define PTE_PS			BIT(7)
+#define PTE_ADDR_MASK		0x000ffffffffff000UL	/* bits 51:12, C-bit included */
+
+#define CR0_PG			BIT(31)
+#define CR4_LA57		BIT(12)
+#define EFER_LMA		BIT(10)
+
+/* In the guest's RAM, where HPA == GPA. */
+#define BOOT_GDT		(GUEST_BOOT_GPA + 0x0000)
+#define BOOT_PML4		(GUEST_BOOT_GPA + 0x1000)
+#define BOOT_PDPT		(GUEST_BOOT_GPA + 0x2000)
+#define BOOT_PD			(GUEST_BOOT_GPA + 0x3000)	/* 4 pages: 4 GiB */
+#define BOOT_END		(GUEST_BOOT_GPA + 0x7000)
+
+void guest_load(u64 image, u64 size)
+{
+	u64 *gdt = (u64 *)BOOT_GDT, *pml4 = (u64 *)BOOT_PML4;
+	u64 *pdpt = (u64 *)BOOT_PDPT, *pd = (u64 *)BOOT_PD;
+
+	if (size > GUEST_RAM_SIZE - GUEST_IMAGE_GPA)
+		hv_fatal("the guest image does not fit the guest's RAM");
+	memcpy((void *)GUEST_IMAGE_GPA, (void *)image, size);
+
+	memset((void *)GUEST_BOOT_GPA, 0, BOOT_END - GUEST_BOOT_GPA);
+	gdt[BOOT_CS / 8] = 0x00af9b000000ffffUL;	/* 64-bit code */
+	gdt[BOOT_DS / 8] = 0x00cf93000000ffffUL;	/* flat data */
+	/* Identity, the first 4 GiB: RAM and the MMIO hole, 2 MiB pages. */
+	pml4[0] = BOOT_PDPT | PTE_P | PTE_RW;
+	for (u64 i = 0; i < 4; i++)
+		pdpt[i] = (BOOT_PD + i * PAGE_SIZE) | PTE_P | PTE_RW;
+	for (u64 i = 0; i < 4 * 512; i++)
+		pd[i] = (i * SZ_2M) | PTE_P | PTE_RW | PTE_PS;
+
+	hv_printf("guest: image of %lu bytes at GPA 0x%lx; GDT, identity page tables (4 GiB, 2 MiB pages) at GPA 0x%lx\n",
+		  size, GUEST_IMAGE_GPA, GUEST_BOOT_GPA);
+	/* The stack below the boot area, until the guest sets its own. */
+	svm_setup_guest(GUEST_IMAGE_GPA, GUEST_BOOT_GPA, BOOT_PML4, BOOT_GDT, BOOT_CS, BOOT_DS);
+}
+
+/* The HPA of guest RAM (either view) at @gpa, never MMIO. */
+static bool gpa_to_ram(u64 gpa, u64 *hpa)
+{
+	if (!npt_translate(gpa, hpa))
+		return false;
+	return *hpa < GUEST_RAM_SIZE ||
+	       (*hpa >= PRIVATE_BASE && *hpa < PRIVATE_BASE + PRIVATE_SIZE);
+}
+
+/*
+ * The guest's own translation of @va, as the CPU would: paging off, or
+ * 4-level long mode with 1 GiB, 2 MiB and 4 KiB pages.  Its tables are
+ * read through the nested tables, wherever the guest put them.
+ */
+static bool gva_to_gpa(u64 va, u64 *gpa)
+{
+	const struct vmcb_save *s = &vmcb.save;
+	u64 table, e, hpa;
+
+	if (!(s->cr0 & CR0_PG)) {
+		*gpa = va;
+		return true;
+	}
+	if (!(s->efer & EFER_LMA) || (s->cr4 & CR4_LA57))
+		return false;	/* legacy paging, 5-level: not needed */
+	table = s->cr3 & PTE_ADDR_MASK;
+	for (unsigned int level = 4; level >= 1; level--) {
+		unsigned int shift = 12 + 9 * (level - 1);
+
+		if (!gpa_to_ram(table + ((va >> shift) & 511) * 8, &hpa))
+			return false;
+		e = *(const u64 *)hpa;
+		if (!(e & PTE_P))
+			return false;
+		if (level == 1 || ((level == 2 || level == 3) && (e & PTE_PS))) {
+			u64 size = BIT(shift);
+
+			*gpa = (e & PTE_ADDR_MASK & ~(size - 1)) | (va & (size - 1));
+			return true;
+		}
+		table = e & PTE_ADDR_MASK;
+	}
+	return false;
+}
+
+/*
+ * Read @len bytes at the guest's virtual address @va, a byte at a time:
+ * an instruction may cross a page, and the next page may be anywhere.
+ */
+bool guest_read_va(u64 va, void *buf, unsigned int len)
+{
+	u8 *b = buf;
+	u64 gpa, hpa;
+
+	for (unsigned int i = 0; i < len; i++) {
+		if (!gva_to_gpa(va + i, &gpa) || !gpa_to_ram(gpa, &hpa))
+			return false;
+		b[i] = *(const u8 *)hpa;
+	}
+	return true;
+}

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The SVM hypervisor: an L1 of ours, booted by QEMU's multiboot loader
+ * (TCG), that runs one guest as L2 under AMD SVM with nested paging and
+ * emulates what a SEV (later also TDX) guest asks of its platform.  An
+ * emulated platform, no encryption, no firmware: see ../README.md.
+ */
+#ifndef SVM_HV_H
+#define SVM_HV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+
+#define BIT(n)			(1UL << (n))
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#define ALIGNED(x, a)		(((x) & ((a) - 1)) == 0)
+#define __aligned(a)		__attribute__((aligned(a)))
+#define __noreturn		__attribute__((noreturn))
+
+#define PAGE_SIZE		0x1000UL
+#define SZ_2M			0x200000UL
+#define SZ_1G			0x40000000UL
+
+/*
+ * The layout of host physical memory (QEMU -m 512M, see ../README.md).
+ * The guest's GPA space is built from it by npt.c:
+ * - GPA [0, GUEST_RAM_SIZE) is the guest's RAM, mapped to the same HPA
+ *   (the shared view: what QEMU's devices and the hypervisor see);
+ * - GPA | GPA_PRIVATE (bit 47, the SEV C-bit position) of the same range
+ *   is the private view, backed by other RAM at PRIVATE_BASE;
+ * - GPA [MMIO_BASE, 4 GiB) is identity: the local APIC, I/O APIC, HPET,
+ *   PCI BARs and the BIOS flash.
+ * The hypervisor (link.ld) and the multiboot modules QEMU puts right after
+ * it live between the two RAM regions, outside the guest's GPA space.
+ */
+#define GUEST_RAM_SIZE		0x08000000UL	/* 128 MiB */
+#define HV_BASE			0x08000000UL	/* link.ld */
+#define PRIVATE_BASE		0x10000000UL
+#define PRIVATE_SIZE		GUEST_RAM_SIZE
+#define CBIT			47
+#define GPA_PRIVATE		BIT(CBIT)
+#define MMIO_BASE		0xc0000000UL
+#define MMIO_TOP		0x100000000UL
+#define QEMU_RAM_MIN		(PRIVATE_BASE + PRIVATE_SIZE)
+
+/* The guest's boot state (guest.c), in its RAM. */
+#define GUEST_BOOT_GPA		0x00010000UL	/* GDT, then its page tables */
+#define GUEST_IMAGE_GPA		0x00200000UL	/* the module is copied here */
+
+/* isa-debug-exit at port 0xf4: QEMU exits with (value << 1) | 1. */
+#define DEBUG_EXIT_PORT		0xf4
+#define HV_EXIT_DONE		0x10		/* QEMU status 33 */
+#define HV_EXIT_FATAL		0x11		/* QEMU status 35 */
+
+/* The guest's general-purpose registers; RAX and RSP live in the VMCB. */
+struct guest_regs {
+	u64 rbx, rcx, rdx, rsi, rdi, rbp;
+	u64 r8, r9, r10, r11, r12, r13, r14, r15;
+};
+
+static inline void outb(u16 port, u8 val)
+{
+	asm volatile("outb %0, %1" : : "a"(val), "Nd"(port));
+}
+
+static inline u8 inb(u16 port)
+{
+	u8 val;
+
+	asm volatile("inb %1, %0" : "=a"(val) : "Nd"(port));
+	return val;
+}
+
+static inline u64 rdmsr(u32 msr)
+{
+	u32 lo, hi;
+
+	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return lo | ((u64)hi << 32);
+}
+
+static inline void wrmsr(u32 msr, u64 val)
+{
+	asm volatile("wrmsr" : : "c"(msr), "a"((u32)val), "d"((u32)(val >> 32)));
+}
+
+static inline void cpuid(u32 leaf, u32 subleaf, u32 r[4])
+{
+	asm volatile("cpuid"
+		     : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+		     : "a"(leaf), "c"(subleaf));
+}
+
+/* lib.c: gcc may call these even in freestanding code */
+void *memset(void *dst, int c, size_t n);
+void *memcpy(void *dst, const void *src, size_t n);
+
+/* start.S, and the C it calls */
+extern char __hv_start[], __hv_end[];
+extern char exc_stubs[];
+void __noreturn hv_main(u32 magic, u32 mbi_pa);
+void __noreturn host_exception(u64 vec, u64 err, u64 rip, u64 cr2);
+
+/* vmrun.S: one VMLOAD, VMRUN, VMSAVE round trip with the guest's GPRs */
+void svm_run(struct guest_regs *regs, u64 vmcb_pa);
+
+/* main.c */
+void __noreturn hv_fatal(const char *why);
+void __noreturn hv_power_off(u8 code);
+
+/* console.c */
+void console_init(void);
+void hv_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* npt.c: the guest's GPA space */
+enum npt_view {
+	NPT_NONE = 0,
+	NPT_SHARED = BIT(0),		/* GPA -> the same HPA */
+	NPT_PRIVATE = BIT(1),		/* GPA | GPA_PRIVATE -> PRIVATE_BASE + GPA */
+	NPT_BOTH = NPT_SHARED | NPT_PRIVATE,
+};
+
+void npt_init(void);
+u64 npt_root(void);
+void npt_set_view(u64 gpa, enum npt_view view);
+enum npt_view npt_view(u64 gpa);
+bool npt_translate(u64 gpa, u64 *hpa);
+bool npt_take_flush(void);
+
+/* guest.c: the guest's image, boot state and memory */
+void guest_load(u64 image, u64 size);
+bool guest_read_va(u64 va, void *buf, unsigned int len);
+
+/* svm.c */
+struct vmcb;
+extern struct vmcb vmcb;
+void svm_init(void);
+void svm_setup_guest(u64 rip, u64 rsp, u64 cr3, u64 gdt, u16 cs, u16 ds);
+void __noreturn svm_loop(void);
+
+/* exit.c */
+void exit_handle(struct vmcb *v, struct guest_regs *regs);
+void exit_report(void);
+
+#endif /* SVM_HV_H */

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The guest's GPA space: AMD nested page tables (4-level, the host's
+ * paging mode at VMRUN), walked by the CPU after the guest's own tables.
+ *
+ * - Each 4 KiB page of the guest's RAM has two addresses: its GPA, the
+ *   shared view, mapped to the same HPA (what QEMU's devices and the
+ *   hypervisor see), and GPA | bit 47, the private view (a SEV guest sets
+ *   the C-bit in its PTEs for private memory), mapped to other RAM at
+ *   PRIVATE_BASE + GPA.  So a page written through one view reads back
+ *   different memory through the other, as on SEV where the host sees
+ *   only ciphertext of private pages.
+ * - npt_set_view() chooses per page which views are mapped and records it
+ *   in page_view[], as realm/fw/stage2.c does for the RIPAS: this step
+ *   maps both for every page (not enforcing); a later step makes a page
+ *   private or shared on the guest's request (the GHCB's page state
+ *   change, TDX's MapGPA) and unmaps the other view, so that the guest's
+ *   access to the wrong one is a nested page fault the hypervisor stops
+ *   the run on, with the GPA.
+ * - [MMIO_BASE, 4 GiB) is identity with 2 MiB pages: local APIC, I/O
+ *   APIC, HPET, PCI BARs.  Everything else is unmapped: the hypervisor,
+ *   its tables and the private RAM's own HPAs are out of the guest's reach.
+ *
+ * Nested tables need the U bit in every entry (nested walks are user
+ * accesses); NX is not used (the host's EFER.NXE is clear, so bit 63
+ * would be reserved).  A change takes effect at the next VMRUN, which
+ * flushes the guest's TLB when npt_take_flush() says so.
+ */
+#include "hv.h"
+
+#define NPT_P			BIT(0)
+#define NPT_RW			BIT(1)
+#define NPT_US			BIT(2)
+#define NPT_PS			BIT(7)
+#define NPT_ADDR_MASK		0x000ffffffffff000UL
+#define NPT_TABLE		(NPT_P | NPT_RW | NPT_US)
+#define NPT_PAGE		(NPT_P | NPT_RW | NPT_US)
+
+#define ENTRIES			512
+#define PAGES			(GUEST_RAM_SIZE / PAGE_SIZE)
+
+/*
+ * A level 1 table per 2 MiB of each view (128), a PML4, two PDPTs, three
+ * PDs, and a few spare.
+ */
+#define MAX_TABLES		(2 * GUEST_RAM_SIZE / SZ_2M + 8)
+
+static u64 tables[MAX_TABLES][ENTRIES] __aligned(4096);
+static unsigned int tables_used;
+static u64 *pml4;
+static u8 page_view[PAGES];
+static bool flush_pending;
+
+static u64 *new_table(void)
+{
+	if (tables_used == MAX_TABLES)
+		hv_fatal("npt: out of tables");
+	return tables[tables_used++];	/* .bss: already zero */
+}
+
+static unsigned int idx(u64 gpa, unsigned int level)
+{
+	return (gpa >> (12 + 9 * (level - 1))) & (ENTRIES - 1);
+}
+
+static u64 *next_level(u64 *table, unsigned int i)
+{
+	if (!(table[i] & NPT_P))
+		table[i] = (u64)new_table() | NPT_TABLE;
+	else if (table[i] & NPT_PS)
+		hv_fatal("npt: a large page where a table was expected");
+	return (u64 *)(table[i] & NPT_ADDR_MASK);
+}
+
+/* The entry for @gpa at @level (1: 4 KiB, 2: 2 MiB), tables made on first use. */
+static u64 *entry(u64 gpa, unsigned int level)
+{
+	u64 *t = pml4;
+
+	for (unsigned int l = 4; l > level; l--)
+		t = next_level(t, idx(gpa, l));
+	return &t[idx(gpa, level)];
+}
+
+/*
+ * Which views of the page at @gpa (4 KiB aligned, guest RAM) the guest
+ * may use from its next VMRUN on.
+ */
+void npt_set_view(u64 gpa, enum npt_view view)
+{
+	if (!ALIGNED(gpa, PAGE_SIZE) || gpa >= GUEST_RAM_SIZE)
+		hv_fatal("npt: a view for a GPA outside the guest's RAM");
+	*entry(gpa, 1) = view & NPT_SHARED ? gpa | NPT_PAGE : 0;
+	*entry(gpa | GPA_PRIVATE, 1) = view & NPT_PRIVATE ? (PRIVATE_BASE + gpa) | NPT_PAGE : 0;
+	page_view[gpa / PAGE_SIZE] = view;
+	flush_pending = true;
+}
+
+enum npt_view npt_view(u64 gpa)
+{
+	gpa &= ~GPA_PRIVATE;
+	return gpa < GUEST_RAM_SIZE ? page_view[gpa / PAGE_SIZE] : NPT_NONE;
+}
+
+/* The HPA the guest reaches at @gpa now: a software walk of the tables. */
+bool npt_translate(u64 gpa, u64 *hpa)
+{
+	u64 *t = pml4, e;
+
+	for (unsigned int l = 4; l >= 1; l--) {
+		e = t[idx(gpa, l)];
+		if (!(e & NPT_P))
+			return false;
+		if (l == 1 || (e & NPT_PS)) {
+			u64 size = BIT(12 + 9 * (l - 1));
+
+			*hpa = (e & NPT_ADDR_MASK & ~(size - 1)) | (gpa & (size - 1));
+			return true;
+		}
+		t = (u64 *)(e & NPT_ADDR_MASK);
+	}
+	return false;
+}
+
+/* True once after any change: the next VMRUN flushes the guest's TLB. */
+bool npt_take_flush(void)
+{
+	bool f = flush_pending;
+
+	flush_pending = false;
+	return f;
+}
+
+u64 npt_root(void)
+{
+	return (u64)pml4;
+}
+
+void npt_init(void)
+{
+	pml4 = new_table();
+	for (u64 gpa = 0; gpa < GUEST_RAM_SIZE; gpa += PAGE_SIZE)
+		npt_set_view(gpa, NPT_BOTH);
+	for (u64 gpa = MMIO_BASE; gpa < MMIO_TOP; gpa += SZ_2M)
+		*entry(gpa, 2) = gpa | NPT_PAGE | NPT_PS;
+	hv_printf("npt: GPA 0x0-0x%lx identity, its private view GPA|bit %u at HPA 0x%lx (4 KiB pages, both views mapped: not enforcing); MMIO 0x%lx-0x%lx identity (2 MiB pages); %u tables\n",
+		  GUEST_RAM_SIZE, CBIT, PRIVATE_BASE, MMIO_BASE, MMIO_TOP, tables_used);
+}
