@@ -12,18 +12,15 @@
 
 #include "hv.h"
 
-#define COM1		0x3f8
 #define UART_THR	0	/* transmit holding register */
 #define UART_IER	1
 #define UART_FCR	2
 #define UART_LCR	3
 #define UART_MCR	4
-#define UART_LSR	5
 #define UART_DLL	0	/* with LCR.DLAB */
 #define UART_DLM	1
 #define LCR_8N1		0x03
 #define LCR_DLAB	0x80
-#define LSR_THRE	0x20
 
 #define LINE_MAX	512
 
@@ -45,7 +42,7 @@ void console_init(void)
 
 static void putc_raw(char c)
 {
-	while (!(inb(COM1 + UART_LSR) & LSR_THRE))
+	while (!(inb(COM1 + UART_LSR) & UART_LSR_THRE))
 		;
 	outb(COM1 + UART_THR, (u8)c);
 }

@@ -15,10 +15,6 @@
 #define BOOT_CS			0x10
 #define BOOT_DS			0x18
 
-#define PTE_P			BIT(0)
-#define PTE_RW			BIT(1)
-#define PTE_PS			BIT(7)
-#define PTE_ADDR_MASK		0x000ffffffffff000UL	/* bits 51:12, C-bit included */
 
 #define CR0_PG			BIT(31)
 #define CR4_LA57		BIT(12)

@@ -8,22 +8,10 @@
 #ifndef SVM_HV_H
 #define SVM_HV_H
 
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
+#include "../include/x86.h"
 
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef uint64_t u64;
-
-#define BIT(n)			(1UL << (n))
-#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 #define ALIGNED(x, a)		(((x) & ((a) - 1)) == 0)
-#define __aligned(a)		__attribute__((aligned(a)))
-#define __noreturn		__attribute__((noreturn))
 
-#define PAGE_SIZE		0x1000UL
 #define SZ_2M			0x200000UL
 #define SZ_1G			0x40000000UL
 
@@ -63,39 +51,6 @@ struct guest_regs {
 	u64 rbx, rcx, rdx, rsi, rdi, rbp;
 	u64 r8, r9, r10, r11, r12, r13, r14, r15;
 };
-
-static inline void outb(u16 port, u8 val)
-{
-	asm volatile("outb %0, %1" : : "a"(val), "Nd"(port));
-}
-
-static inline u8 inb(u16 port)
-{
-	u8 val;
-
-	asm volatile("inb %1, %0" : "=a"(val) : "Nd"(port));
-	return val;
-}
-
-static inline u64 rdmsr(u32 msr)
-{
-	u32 lo, hi;
-
-	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return lo | ((u64)hi << 32);
-}
-
-static inline void wrmsr(u32 msr, u64 val)
-{
-	asm volatile("wrmsr" : : "c"(msr), "a"((u32)val), "d"((u32)(val >> 32)));
-}
-
-static inline void cpuid(u32 leaf, u32 subleaf, u32 r[4])
-{
-	asm volatile("cpuid"
-		     : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
-		     : "a"(leaf), "c"(subleaf));
-}
 
 /* lib.c: gcc may call these even in freestanding code */
 void *memset(void *dst, int c, size_t n);

@@ -24,18 +24,7 @@ struct mb_module {
 	u32 reserved;
 };
 
-struct idt_entry {
-	u16 offset0;
-	u16 selector;
-	u8 ist;
-	u8 type;
-	u16 offset1;
-	u32 offset2;
-	u32 reserved;
-};
-
 #define KERNEL_CS		0x08	/* start.S */
-#define IDT_INTERRUPT_GATE	0x8e
 
 static struct idt_entry idt[32] __aligned(16);
 
@@ -64,23 +53,9 @@ void __noreturn host_exception(u64 vec, u64 err, u64 rip, u64 cr2)
 
 static void idt_init(void)
 {
-	struct {
-		u16 limit;
-		u64 base;
-	} __attribute__((packed)) idtr = { sizeof(idt) - 1, (u64)idt };
-
-	for (unsigned int v = 0; v < ARRAY_SIZE(idt); v++) {
-		u64 stub = (u64)exc_stubs + 16 * v;
-
-		idt[v] = (struct idt_entry){
-			.offset0 = (u16)stub,
-			.selector = KERNEL_CS,
-			.type = IDT_INTERRUPT_GATE,
-			.offset1 = (u16)(stub >> 16),
-			.offset2 = (u32)(stub >> 32),
-		};
-	}
-	asm volatile("lidt %0" : : "m"(idtr));
+	for (unsigned int v = 0; v < ARRAY_SIZE(idt); v++)
+		idt[v] = idt_gate(KERNEL_CS, exc_stubs + 16 * v);
+	load_idt(idt, sizeof(idt));
 }
 
 void __noreturn hv_main(u32 magic, u32 mbi_pa)

@@ -32,6 +32,34 @@
 #define GR_R14		96
 #define GR_R15		104
 
+/*
+ * Every guest GPR but RDI, which holds &regs while the others move; the
+ * callers move RDI themselves.
+ */
+.macro for_each_gpr_but_rdi op
+	\op rbx, GR_RBX
+	\op rcx, GR_RCX
+	\op rdx, GR_RDX
+	\op rsi, GR_RSI
+	\op rbp, GR_RBP
+	\op r8, GR_R8
+	\op r9, GR_R9
+	\op r10, GR_R10
+	\op r11, GR_R11
+	\op r12, GR_R12
+	\op r13, GR_R13
+	\op r14, GR_R14
+	\op r15, GR_R15
+.endm
+
+.macro load_gpr reg, off
+	movq	\off(%rdi), %\reg
+.endm
+
+.macro store_gpr reg, off
+	movq	%\reg, \off(%rdi)
+.endm
+
 	.text
 /* void svm_run(struct guest_regs *regs, u64 vmcb_pa) */
 	.globl	svm_run
@@ -44,38 +72,14 @@ svm_run:
 	pushq	%r15
 	pushq	%rdi			/* regs, for after the exit */
 	movq	%rsi, %rax
-	movq	GR_RBX(%rdi), %rbx
-	movq	GR_RCX(%rdi), %rcx
-	movq	GR_RDX(%rdi), %rdx
-	movq	GR_RSI(%rdi), %rsi
-	movq	GR_RBP(%rdi), %rbp
-	movq	GR_R8(%rdi), %r8
-	movq	GR_R9(%rdi), %r9
-	movq	GR_R10(%rdi), %r10
-	movq	GR_R11(%rdi), %r11
-	movq	GR_R12(%rdi), %r12
-	movq	GR_R13(%rdi), %r13
-	movq	GR_R14(%rdi), %r14
-	movq	GR_R15(%rdi), %r15
+	for_each_gpr_but_rdi load_gpr
 	movq	GR_RDI(%rdi), %rdi
 	vmload	%rax
 	vmrun	%rax
 	vmsave	%rax
-	pushq	%rdi
-	movq	8(%rsp), %rdi
-	movq	%rbx, GR_RBX(%rdi)
-	movq	%rcx, GR_RCX(%rdi)
-	movq	%rdx, GR_RDX(%rdi)
-	movq	%rsi, GR_RSI(%rdi)
-	movq	%rbp, GR_RBP(%rdi)
-	movq	%r8, GR_R8(%rdi)
-	movq	%r9, GR_R9(%rdi)
-	movq	%r10, GR_R10(%rdi)
-	movq	%r11, GR_R11(%rdi)
-	movq	%r12, GR_R12(%rdi)
-	movq	%r13, GR_R13(%rdi)
-	movq	%r14, GR_R14(%rdi)
-	movq	%r15, GR_R15(%rdi)
+	pushq	%rdi			/* the guest's RDI */
+	movq	8(%rsp), %rdi		/* regs */
+	for_each_gpr_but_rdi store_gpr
 	popq	GR_RDI(%rdi)
 	addq	$8, %rsp
 	popq	%r15

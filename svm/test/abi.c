@@ -11,28 +11,12 @@
  * HLT, the hypervisor's cue to report and power off.  Booted in place of
  * a kernel by "scripts/svm.sh --abi-test".
  */
-#include <stdbool.h>
-#include <stdint.h>
-
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef uint64_t u64;
-
-#define BIT(n)			(1UL << (n))
-
-#define COM1			0x3f8
-#define LSR_THRE		0x20
+#include "../include/x86.h"
 
 #define CBIT			47			/* what CPUID must say */
 #define C_BIT			BIT(CBIT)
 #define MSR_SEV_STATUS		0xc0010131
 #define TDCALL_ANSWER		0xc000010000000000UL	/* hv/exit.c */
-
-#define PTE_P			BIT(0)
-#define PTE_RW			BIT(1)
-#define PTE_PS			BIT(7)
-#define PTE_ADDR_MASK		0x000ffffffffff000UL
 
 /*
  * Free guest RAM for the test (hv.h: guest RAM is GPA 0-128 MiB, the
@@ -48,52 +32,14 @@ typedef uint64_t u64;
 #define VEC_UD			6
 #define VEC_GP			13
 
-struct idt_entry {
-	u16 offset0;
-	u16 selector;
-	u8 ist;
-	u8 type;
-	u16 offset1;
-	u32 offset2;
-	u32 reserved;
-};
-
 /* head.S */
 extern char ud_entry[], gp_entry[];
 volatile u64 fault_vector, fault_count, fault_skip;
 
-static struct idt_entry idt[VEC_GP + 1] __attribute__((aligned(16)));
-static u64 pdpt[512] __attribute__((aligned(4096)));
-static u64 pd[512] __attribute__((aligned(4096)));
-static u64 pt[512] __attribute__((aligned(4096)));
-
-static inline void outb(u16 port, u8 val)
-{
-	asm volatile("outb %0, %1" : : "a"(val), "Nd"(port));
-}
-
-static inline u8 inb(u16 port)
-{
-	u8 val;
-
-	asm volatile("inb %1, %0" : "=a"(val) : "Nd"(port));
-	return val;
-}
-
-static void cpuid(u32 leaf, u32 subleaf, u32 r[4])
-{
-	asm volatile("cpuid"
-		     : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
-		     : "a"(leaf), "c"(subleaf));
-}
-
-static u64 rdmsr(u32 msr)
-{
-	u32 lo, hi;
-
-	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return lo | ((u64)hi << 32);
-}
+static struct idt_entry idt[VEC_GP + 1] __aligned(16);
+static u64 pdpt[512] __aligned(4096);
+static u64 pd[512] __aligned(4096);
+static u64 pt[512] __aligned(4096);
 
 static u64 tdcall(u64 leaf)
 {
@@ -103,7 +49,7 @@ static u64 tdcall(u64 leaf)
 
 static void putc_uart(char c)
 {
-	while (!(inb(COM1 + 5) & LSR_THRE))
+	while (!(inb(COM1 + UART_LSR) & UART_LSR_THRE))
 		;
 	outb(COM1, (u8)c);
 }
@@ -143,31 +89,14 @@ static void expect(const char *name, bool ok, u64 got)
 	puts_uart("\n");
 }
 
-static void set_gate(unsigned int vec, void *entry)
+static void idt_init(void)
 {
-	u64 a = (u64)entry;
 	u16 cs;
 
 	asm volatile("mov %%cs, %0" : "=r"(cs));
-	idt[vec] = (struct idt_entry){
-		.offset0 = (u16)a,
-		.selector = cs,
-		.type = 0x8e,		/* interrupt gate, present */
-		.offset1 = (u16)(a >> 16),
-		.offset2 = (u32)(a >> 32),
-	};
-}
-
-static void idt_init(void)
-{
-	struct {
-		u16 limit;
-		u64 base;
-	} __attribute__((packed)) idtr = { sizeof(idt) - 1, (u64)idt };
-
-	set_gate(VEC_UD, ud_entry);
-	set_gate(VEC_GP, gp_entry);
-	asm volatile("lidt %0" : : "m"(idtr));
+	idt[VEC_UD] = idt_gate(cs, ud_entry);
+	idt[VEC_GP] = idt_gate(cs, gp_entry);
+	load_idt(idt, sizeof(idt));
 }
 
 /*
