@@ -37,12 +37,12 @@ guest=$obj/abi-test.bin
 
 # --- boot --------------------------------------------------------------
 # phys-bits=48: the guest's C-bit (GPA bit 47) must be a valid address
-# bit (with QEMU's default of 40 it is reserved).  512 MiB: the guest's
+# bit (with QEMU's default of 40 it is reserved).  1 GiB: the guest's
 # RAM, the hypervisor and the private RAM (svm/hv/hv.h).  isa-debug-exit
 # is the hypervisor's power-off: QEMU exits with 33 when the guest
 # finished, 35 after a fatal error.
 # shellcheck disable=SC2054 # QEMU's options are comma lists
-qemu=("$QEMU" -M pc -accel tcg -cpu max,+svm,+npt,phys-bits=48 -m 512M -smp 1
+qemu=("$QEMU" -M pc -accel tcg -cpu max,+svm,+npt,phys-bits=48 -m 1G -smp 1
       -nodefaults -display none -monitor none -serial stdio -no-reboot
       -device isa-debug-exit,iobase=0xf4,iosize=4
       -kernel "$hv" -initrd "$guest")

@@ -35,6 +35,18 @@
 
 static const u8 tdcall_insn[4] = { 0x66, 0x0f, 0x01, 0xcc };
 
+/* EXITINFO1 of an IOIO exit (APM vol. 2, 15.10.2). */
+#define IOIO_IN			BIT(0)
+#define IOIO_STR		BIT(2)
+#define IOIO_REP		BIT(3)
+#define IOIO_SZ8		BIT(4)
+#define IOIO_SZ16		BIT(5)
+#define IOIO_SZ32		BIT(6)
+#define ACPI_SLP_EN		BIT(13)		/* PM1 control: enter the sleep state */
+
+/* ACPI's PM1a control port of a Linux guest (linux.c), 0 if none. */
+u16 exit_power_off_port;
+
 static struct {
 	u64 exits, cpuid, msr, tdcall, ud_reflected, gp_injected;
 	u64 first_tdcall_rip;
@@ -112,7 +124,7 @@ static void handle_cpuid(struct vmcb *v, struct guest_regs *regs)
 			r[2] |= CPUID_OSPKE;
 		break;
 	case 0x80000000:
-		if (r[0] < 0x8000001f)
+		if (hv_mode == HV_MODE_SEV && r[0] < 0x8000001f)
 			r[0] = 0x8000001f;
 		break;
 	case 0x80000001:
@@ -131,6 +143,8 @@ static void handle_cpuid(struct vmcb *v, struct guest_regs *regs)
 		r[1] = CBIT;
 		r[2] = 1;
 		r[3] = 1;
+		if (hv_mode == HV_MODE_PLAIN)
+			r[0] = r[1] = r[2] = r[3] = 0;
 		break;
 	}
 	v->save.rax = r[0];
@@ -152,7 +166,7 @@ static void handle_msr(struct vmcb *v, struct guest_regs *regs)
 		seen.gp_injected++;
 		return;
 	}
-	v->save.rax = SEV_STATUS_SEV;
+	v->save.rax = hv_mode == HV_MODE_SEV ? SEV_STATUS_SEV : 0;
 	regs->rdx = 0;
 	v->save.rip += 2;
 }
@@ -185,6 +199,39 @@ static void handle_ud(struct vmcb *v, struct guest_regs *regs)
 	seen.ud_reflected++;
 }
 
+/*
+ * The one port intercepted: ACPI's PM1a control register.  The access is
+ * done here on the guest's behalf; a write that puts the machine into
+ * its sleep state (S5, power-off, for the guests here) first gives the
+ * hypervisor its last word.  EXITINFO2 is the next RIP (no NRIPS needed).
+ */
+static void handle_ioio(struct vmcb *v, struct guest_regs *regs)
+{
+	u64 info = v->control.exit_info1;
+	u16 port = info >> 16;
+
+	if (port != exit_power_off_port || (info & (IOIO_STR | IOIO_REP)))
+		unexpected(v, regs);
+	if (info & IOIO_IN) {
+		if (info & IOIO_SZ8)
+			v->save.rax = (v->save.rax & ~0xffUL) | inb(port);
+		else if (info & IOIO_SZ16)
+			v->save.rax = (v->save.rax & ~0xffffUL) | inw(port);
+		else
+			v->save.rax = inl(port);
+	} else {
+		if (v->save.rax & ACPI_SLP_EN && !(info & IOIO_SZ8))
+			linux_power_off();
+		if (info & IOIO_SZ8)
+			outb(port, (u8)v->save.rax);
+		else if (info & IOIO_SZ16)
+			outw(port, (u16)v->save.rax);
+		else
+			outl(port, (u32)v->save.rax);
+	}
+	v->save.rip = v->control.exit_info2;
+}
+
 void exit_report(void)
 {
 	hv_printf("exits %lu: CPUID %lu, SEV_STATUS %lu, TDCALL %lu (first at rip 0x%lx), #UD reflected %lu, #GP injected %lu\n",
@@ -211,6 +258,9 @@ void exit_handle(struct vmcb *v, struct guest_regs *regs)
 		return;
 	case VMEXIT_EXC(VEC_UD):
 		handle_ud(v, regs);
+		return;
+	case VMEXIT_IOIO:
+		handle_ioio(v, regs);
 		return;
 	case VMEXIT_HLT:
 		/* The ABI test's request to finish. */

@@ -1,55 +1,81 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The guest: its image in its RAM, the state it starts in, and the
- * hypervisor's reads of its memory through its own page tables.
+ * The guest: the state it starts in, a flat image (the ABI test) in its
+ * RAM, and the hypervisor's reads of its memory through its own page
+ * tables.
  *
  * Linux's 64-bit boot protocol (Documentation/arch/x86/boot.rst) is the
  * model: long mode, paging on with an identity map covering what it
  * needs, a GDT with flat __BOOT_CS (0x10) and __BOOT_DS (0x18), interrupts
- * off.  The hypervisor builds these in the guest's RAM at GUEST_BOOT_GPA;
- * the ABI test image is entered at its first byte, GUEST_IMAGE_GPA (later
- * a kernel will get boot_params in RSI).
+ * off, RSI the boot_params.  The hypervisor builds these in the guest's
+ * RAM at GUEST_BOOT_GPA, in the view the guest is launched into: for a
+ * SEV guest the private one, with the C-bit in every entry and in CR3, as
+ * a SEV guest's page walks are private.
  */
 #include "vmcb.h"
 
 #define BOOT_CS			0x10
 #define BOOT_DS			0x18
 
-
 #define CR0_PG			BIT(31)
 #define CR4_LA57		BIT(12)
 #define EFER_LMA		BIT(10)
 
-/* In the guest's RAM, where HPA == GPA. */
+/* In the guest's RAM. */
 #define BOOT_GDT		(GUEST_BOOT_GPA + 0x0000)
 #define BOOT_PML4		(GUEST_BOOT_GPA + 0x1000)
 #define BOOT_PDPT		(GUEST_BOOT_GPA + 0x2000)
 #define BOOT_PD			(GUEST_BOOT_GPA + 0x3000)	/* 4 pages: 4 GiB */
 #define BOOT_END		(GUEST_BOOT_GPA + 0x7000)
 
-void guest_load(u64 image, u64 size)
+/*
+ * Where the hypervisor writes the guest's @gpa (guest RAM) before launch:
+ * the shared view is the same HPA, the private one PRIVATE_BASE + @gpa,
+ * what SEV's LAUNCH_UPDATE_DATA would have encrypted in place.
+ */
+void *guest_launch_ptr(u64 gpa, bool private)
 {
-	u64 *gdt = (u64 *)BOOT_GDT, *pml4 = (u64 *)BOOT_PML4;
-	u64 *pdpt = (u64 *)BOOT_PDPT, *pd = (u64 *)BOOT_PD;
+	if (gpa >= GUEST_RAM_SIZE)
+		hv_fatal("guest: a launch write outside the guest's RAM");
+	return (void *)(private ? PRIVATE_BASE + gpa : gpa);
+}
 
+/*
+ * Build the boot GDT and the identity tables (4 GiB, 2 MiB pages: RAM and
+ * the MMIO hole) and start the guest at @rip with @rsi.
+ */
+void guest_enter(u64 rip, u64 rsi, bool private, bool hlt_ends_run)
+{
+	u64 *gdt = guest_launch_ptr(BOOT_GDT, private);
+	u64 *pml4 = guest_launch_ptr(BOOT_PML4, private);
+	u64 *pdpt = guest_launch_ptr(BOOT_PDPT, private);
+	u64 *pd = guest_launch_ptr(BOOT_PD, private);
+	u64 c = private ? GPA_PRIVATE : 0;
+
+	memset(gdt, 0, BOOT_END - GUEST_BOOT_GPA);
+	gdt[BOOT_CS / 8] = 0x00af9b000000ffffUL;	/* 64-bit code */
+	gdt[BOOT_DS / 8] = 0x00cf93000000ffffUL;	/* flat data */
+	pml4[0] = BOOT_PDPT | c | PTE_P | PTE_RW;
+	for (u64 i = 0; i < 4; i++)
+		pdpt[i] = (BOOT_PD + i * PAGE_SIZE) | c | PTE_P | PTE_RW;
+	for (u64 i = 0; i < 4 * 512; i++)
+		pd[i] = (i * SZ_2M) | c | PTE_P | PTE_RW | PTE_PS;
+	hv_printf("guest: GDT and identity page tables (4 GiB, 2 MiB pages%s) at GPA 0x%lx, %s view\n",
+		  private ? ", C-bit set" : "", GUEST_BOOT_GPA, private ? "private" : "shared");
+	/* The stack below the boot area, until the guest sets its own. */
+	svm_setup_guest(rip, GUEST_BOOT_GPA, BOOT_PML4 | c, BOOT_GDT, BOOT_CS, BOOT_DS,
+			hlt_ends_run);
+	svm_set_rsi(rsi);
+}
+
+/* The ABI test: a flat image entered at its first byte, shared view. */
+void guest_load_flat(u64 image, u64 size)
+{
 	if (size > GUEST_RAM_SIZE - GUEST_IMAGE_GPA)
 		hv_fatal("the guest image does not fit the guest's RAM");
 	memcpy((void *)GUEST_IMAGE_GPA, (void *)image, size);
-
-	memset((void *)GUEST_BOOT_GPA, 0, BOOT_END - GUEST_BOOT_GPA);
-	gdt[BOOT_CS / 8] = 0x00af9b000000ffffUL;	/* 64-bit code */
-	gdt[BOOT_DS / 8] = 0x00cf93000000ffffUL;	/* flat data */
-	/* Identity, the first 4 GiB: RAM and the MMIO hole, 2 MiB pages. */
-	pml4[0] = BOOT_PDPT | PTE_P | PTE_RW;
-	for (u64 i = 0; i < 4; i++)
-		pdpt[i] = (BOOT_PD + i * PAGE_SIZE) | PTE_P | PTE_RW;
-	for (u64 i = 0; i < 4 * 512; i++)
-		pd[i] = (i * SZ_2M) | PTE_P | PTE_RW | PTE_PS;
-
-	hv_printf("guest: image of %lu bytes at GPA 0x%lx; GDT, identity page tables (4 GiB, 2 MiB pages) at GPA 0x%lx\n",
-		  size, GUEST_IMAGE_GPA, GUEST_BOOT_GPA);
-	/* The stack below the boot area, until the guest sets its own. */
-	svm_setup_guest(GUEST_IMAGE_GPA, GUEST_BOOT_GPA, BOOT_PML4, BOOT_GDT, BOOT_CS, BOOT_DS);
+	hv_printf("guest: image of %lu bytes at GPA 0x%lx\n", size, GUEST_IMAGE_GPA);
+	guest_enter(GUEST_IMAGE_GPA, 0, false, true);
 }
 
 /* The HPA of guest RAM (either view) at @gpa, never MMIO. */

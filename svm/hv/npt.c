@@ -31,6 +31,7 @@
 #define NPT_P			BIT(0)
 #define NPT_RW			BIT(1)
 #define NPT_US			BIT(2)
+#define NPT_D			BIT(6)		/* set by the CPU's nested walk on a write */
 #define NPT_PS			BIT(7)
 #define NPT_ADDR_MASK		0x000ffffffffff000UL
 #define NPT_TABLE		(NPT_P | NPT_RW | NPT_US)
@@ -40,10 +41,10 @@
 #define PAGES			(GUEST_RAM_SIZE / PAGE_SIZE)
 
 /*
- * A level 1 table per 2 MiB of each view (128), a PML4, two PDPTs, three
- * PDs, and a few spare.
+ * A level 1 table per 2 MiB of each view (256), a PML4, two PDPTs, three
+ * PDs, and spares for the firmware's tables (npt_map_firmware()).
  */
-#define MAX_TABLES		(2 * GUEST_RAM_SIZE / SZ_2M + 8)
+#define MAX_TABLES		(2 * GUEST_RAM_SIZE / SZ_2M + 16)
 
 static u64 tables[MAX_TABLES][ENTRIES] __aligned(4096);
 static unsigned int tables_used;
@@ -120,6 +121,36 @@ bool npt_translate(u64 gpa, u64 *hpa)
 		t = (u64 *)(e & NPT_ADDR_MASK);
 	}
 	return false;
+}
+
+/*
+ * The firmware's tables at @gpa (above the guest's RAM, below MMIO): the
+ * shared view is the same HPA, the private view a copy at @copy_hpa that
+ * linux.c made at launch.  Both stay mapped.
+ */
+void npt_map_firmware(u64 gpa, u64 size, u64 copy_hpa)
+{
+	if (!ALIGNED(gpa | size, PAGE_SIZE) || gpa < GUEST_RAM_SIZE || gpa + size > MMIO_BASE)
+		hv_fatal("npt: firmware tables outside the hole between guest RAM and MMIO");
+	for (u64 off = 0; off < size; off += PAGE_SIZE) {
+		*entry(gpa + off, 1) = (gpa + off) | NPT_PAGE;
+		*entry((gpa + off) | GPA_PRIVATE, 1) = (copy_hpa + off) | NPT_PAGE;
+	}
+	flush_pending = true;
+}
+
+/*
+ * How many pages of the guest's RAM its CPU wrote through each view
+ * since they were mapped: the dirty bits the nested walk set.  Devices
+ * write HPAs directly and are not counted.
+ */
+void npt_count_dirty(u64 *shared, u64 *private)
+{
+	*shared = *private = 0;
+	for (u64 gpa = 0; gpa < GUEST_RAM_SIZE; gpa += PAGE_SIZE) {
+		*shared += !!(*entry(gpa, 1) & NPT_D);
+		*private += !!(*entry(gpa | GPA_PRIVATE, 1) & NPT_D);
+	}
 }
 
 /* True once after any change: the next VMRUN flushes the guest's TLB. */

@@ -12,11 +12,16 @@
  *   QEMU directly; MSRs outside them always exit (APM), and stop the run.
  * - #UD: TDCALL (66 0f 01 cc) is undefined on AMD; the hypervisor decodes
  *   it at the guest's RIP (later: the TDX module's calls).
- * - HLT: the ABI test's way to say it has finished.
+ * - HLT, for the ABI test only: its way to say it has finished.  A Linux
+ *   guest's HLT is not intercepted: it halts until an interrupt, as on
+ *   hardware.
  * - SHUTDOWN: a triple fault in the guest stops the run with its RIP
  *   instead of resetting the machine.
- * Not intercepted: I/O (the guest's port I/O reaches QEMU's UART, PIT,
- * isa-debug-exit ... directly), INTR (with V_INTR_MASKING clear a
+ * - IOIO, for one port of a Linux guest: ACPI's PM1a control register,
+ *   so that the hypervisor reports before the guest powers the machine
+ *   off (exit.c).
+ * Not intercepted: other I/O (the guest's port I/O reaches QEMU's UART,
+ * PIT, isa-debug-exit ... directly), INTR (with V_INTR_MASKING clear a
  * physical interrupt goes straight into the guest's IDT), CR and DR
  * accesses, INVLPG, XSETBV.
  */
@@ -52,7 +57,7 @@
 struct vmcb vmcb __aligned(4096);
 static u8 hsave[4096] __aligned(4096);
 static u8 msrpm[8192] __aligned(4096);	/* 2 bits (read, write) per MSR */
-static u8 iopm[12288] __aligned(4096);	/* 1 bit per port: all clear */
+static u8 iopm[12288] __aligned(4096);	/* 1 bit per port */
 static struct guest_regs regs;
 
 /*
@@ -112,13 +117,15 @@ static void seg(struct vmcb_seg *s, u16 sel, u16 attrib)
  * paging on with @cr3's tables, flat @cs and @ds from the GDT at @gdt,
  * interrupts off.
  */
-void svm_setup_guest(u64 rip, u64 rsp, u64 cr3, u64 gdt, u16 cs, u16 ds)
+void svm_setup_guest(u64 rip, u64 rsp, u64 cr3, u64 gdt, u16 cs, u16 ds, bool hlt_ends_run)
 {
 	struct vmcb_control *c = &vmcb.control;
 	struct vmcb_save *s = &vmcb.save;
 
 	c->intercept_exc = BIT(VEC_UD);
-	c->intercept_misc1 = INTERCEPT_CPUID | INTERCEPT_HLT | INTERCEPT_MSR | INTERCEPT_SHUTDOWN;
+	c->intercept_misc1 = INTERCEPT_CPUID | INTERCEPT_MSR | INTERCEPT_SHUTDOWN;
+	if (hlt_ends_run)
+		c->intercept_misc1 |= INTERCEPT_HLT;
 	c->intercept_misc2 = INTERCEPT_VMRUN;
 	c->iopm_base_pa = (u64)iopm;
 	c->msrpm_base_pa = (u64)msrpm;
@@ -152,6 +159,19 @@ void svm_setup_guest(u64 rip, u64 rsp, u64 cr3, u64 gdt, u16 cs, u16 ds)
 	s->rsp = rsp;
 	s->rax = 0;
 	s->g_pat = PAT_DEFAULT;
+}
+
+/* I/O to @port exits (the permission map has a bit per port). */
+void svm_intercept_port(u16 port)
+{
+	iopm[port / 8] |= 1 << (port % 8);
+	vmcb.control.intercept_misc1 |= INTERCEPT_IOIO;
+}
+
+/* Linux's boot protocol passes boot_params in RSI. */
+void svm_set_rsi(u64 rsi)
+{
+	regs.rsi = rsi;
 }
 
 void __noreturn svm_loop(void)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the hypervisor (hv/) and the guests it runs (test/) both need of
+ * What the hypervisor (hv/) and the guests it runs (test/) need of
  * the CPU: fixed-width types, port I/O, MSRs, CPUID and 64-bit IDT gates.
  * Freestanding: no libc, no kernel headers.
  */
@@ -41,6 +41,32 @@ static inline u8 inb(u16 port)
 	u8 val;
 
 	asm volatile("inb %1, %0" : "=a"(val) : "Nd"(port));
+	return val;
+}
+
+static inline void outw(u16 port, u16 val)
+{
+	asm volatile("outw %0, %1" : : "a"(val), "Nd"(port));
+}
+
+static inline u16 inw(u16 port)
+{
+	u16 val;
+
+	asm volatile("inw %1, %0" : "=a"(val) : "Nd"(port));
+	return val;
+}
+
+static inline void outl(u16 port, u32 val)
+{
+	asm volatile("outl %0, %1" : : "a"(val), "Nd"(port));
+}
+
+static inline u32 inl(u16 port)
+{
+	u32 val;
+
+	asm volatile("inl %1, %0" : "=a"(val) : "Nd"(port));
 	return val;
 }
 

@@ -19,7 +19,7 @@
 #define TDCALL_ANSWER		0xc000010000000000UL	/* hv/exit.c */
 
 /*
- * Free guest RAM for the test (hv.h: guest RAM is GPA 0-128 MiB, the
+ * Free guest RAM for the test (hv.h: guest RAM is GPA 0-256 MiB, the
  * image at 2 MiB), and where the test maps its private view: PML4 slot 1,
  * which the hypervisor's identity map leaves empty.
  */

@@ -1,0 +1,78 @@
+#!/bin/bash
+# The x86_64 guest (guest/x86_64-swiotlb.config, guest/workload.c) as L2
+# of our SVM hypervisor (svm/) under QEMU TCG: as a plain SEV guest
+# ("sev": CPUID and SEV_STATUS say SEV, the kernel is launched into the
+# private view, the shared view of its RAM is poisoned) or as the same
+# guest without SEV ("plain", the control).  An emulated platform: the
+# guest's code runs for real, but nothing is encrypted, there is no SEV
+# firmware and nothing isolates the guest; see svm/README.md.
+#
+# Usage: scripts/svm-linux.sh <kernel-tree> <name> <sev|plain> [git-ref]
+#   builds (or reuses) the kernel in build/obj/guest-x86_64-<name>, the
+#   initramfs and the hypervisor, boots, and prints one verdict.
+# Environment: GUEST_TIMEOUT (seconds, default 900), GUEST_REUSE_KERNEL,
+#   QEMU, as for scripts/guest-x86_64.sh.
+# Leaves build/results/<name>-svm-<mode>-x86_64.log (the console: the
+# hypervisor's "hv: " lines, then the kernel's) and its .ktap.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/guest-lib.sh"
+
+usage="usage: svm-linux.sh <kernel-tree> <name> <sev|plain> [git-ref]"
+guest_qemu qemu-system-x86_64 qemu-system-x86
+need make flock gcc objcopy python3 timeout
+
+ksrc=$(realpath "${1:?$usage}")
+name=${2:?$usage}
+mode=${3:?$usage}
+ref=${4:-}
+[[ $mode = sev || $mode = plain ]] || die "$usage"
+GUEST_LABEL=$name-svm-$mode GUEST_TIMEOUT=${GUEST_TIMEOUT:-900} guest_setup x86_64 "$name" "$ksrc"
+
+export ARCH=x86_64 CROSS_COMPILE=
+guest_kernel "$ksrc" "$ref" "$obj" bzImage "$TOP/guest/x86_64-swiotlb.config"
+guest_initramfs "$run" gcc "$obj"
+# The hypervisor loads vmlinux's segments itself; symbols only cost copies.
+objcopy --strip-all "$obj/vmlinux" "$run/vmlinux"
+hv_obj=$BUILD/obj/svm-hv
+make -s -C "$TOP/svm" O="$hv_obj" >/dev/null || die "the SVM hypervisor did not build"
+# QEMU splits -initrd at commas and a module's arguments at its first space.
+for f in "$run/vmlinux" "$run/initramfs.cpio"; do
+	[[ $f != *[,\ ]* ]] || die "QEMU's -initrd cannot take a path with a comma or a space: $f"
+done
+
+# phys-bits=48: GPA bit 47 (the C-bit) must be an address bit.  1 GiB:
+# the guest's 256 MiB, the hypervisor and its modules, the private RAM
+# (svm/hv/hv.h).  One vCPU: the hypervisor runs one.
+# shellcheck disable=SC2054 # QEMU's options are comma lists
+qemu=("$QEMU" -M pc -accel tcg -cpu max,+svm,+npt,phys-bits=48 -m 1G -smp 1
+      -nodefaults -display none -monitor none -serial stdio -no-reboot
+      -device isa-debug-exit,iobase=0xf4,iosize=4
+      -drive "file=$run/disk.img,if=none,format=raw,id=d0"
+      -device virtio-blk-pci,drive=d0,disable-legacy=on,iommu_platform=on
+      -netdev user,id=n0
+      -device virtio-net-pci,netdev=n0,disable-legacy=on,iommu_platform=on,romfile=
+      -kernel "$hv_obj/svm-hv.elf" -append "mode=$mode"
+      -initrd "$run/vmlinux console=ttyS0 panic=-1 swiotlb=force ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:off wl_pool=/sys/kernel/debug/swiotlb wl_stream=tcp:10.0.2.2:@PORT@,$run/initramfs.cpio")
+guest_boot "tcp:$run/stream.port" "${qemu[@]}"
+tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
+
+# What the hypervisor and the kernel must say on top of the workload's
+# verdict (guest-lib.sh): QEMU's status 35 is the hypervisor's fatal stop;
+# "hv: power-off:" its last report, when the guest powers off through ACPI
+# (how many pages the guest's CPU wrote through each view).
+problems=()
+[ "$status" != 35 ] ||
+	problems+=("the hypervisor stopped the run: $(grep -m1 -e '^hv: unexpected exit' -e '^hv: FATAL' "$log" || true)")
+grep -q '^hv: entering the guest' "$log" ||
+	problems+=("the hypervisor never entered the guest: $(grep -m1 '^hv: FATAL' "$log" || echo 'no hypervisor output')")
+grep -q '^hv: power-off: ' "$log" || [ "$status" = 35 ] ||
+	problems+=("the hypervisor never saw the guest's ACPI power-off")
+sev_line=$(grep -m1 'Memory Encryption Features active:' "$log" || true)
+if [ "$mode" = sev ]; then
+	[[ $sev_line = *'AMD SEV'* ]] ||
+		problems+=("the kernel did not say it runs with AMD SEV active")
+else
+	[ -z "$sev_line" ] || problems+=("a plain guest says: ${sev_line#*] }")
+fi
+guest_verdict "x86_64 svm-$mode $name" "$ksrc" "${problems[@]}"
