@@ -5,7 +5,7 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: all banner help deps tree check check-full check-selftest kunit reproduce mutants realm svm sev soak bad-pools bench docs export guests guest-kasan pkvm upstream-7.3 size clean
+.PHONY: all banner help deps tree check check-full check-selftest kunit reproduce mutants realm svm sev tdx soak bad-pools bench docs export guests guest-kasan pkvm upstream-7.3 size clean
 
 all: banner deps tree
 	$(S)/guest-arm64.sh build/tree series series
@@ -34,6 +34,7 @@ help:
 	@echo "make realm       both trees as realm guests on an emulated RSI (realm/)"
 	@echo "make svm         our SVM hypervisor (svm/) and its ABI test"
 	@echo "make sev         the x86_64 guest of both trees as a SEV guest on an emulated SEV (svm/)"
+	@echo "make tdx         the same as a TDX guest on an emulated TDX module, enforcing (svm/)"
 	@echo "make soak        the arm64 guest with 1 GiB of verified I/O, 50 unbind/bind cycles, coherent stress"
 	@echo "make bad-pools   the arm64 guest of both trees with malformed restricted pools"
 	@echo "make bench       DMA map and coherent allocation (arm64, realm) benchmarks, 10 alternating boots per tree"
@@ -87,9 +88,13 @@ svm:
 	$(S)/svm.sh --abi-test
 
 # The x86_64 guest of both trees under our SVM hypervisor, as a SEV guest
-# on an emulated SEV and as the same guest without SEV.
+# on an emulated SEV or a TDX guest on an emulated TDX module, and as the
+# same guest without either (the control).
 sev: tree
-	$(S)/svm-trees.sh
+	$(S)/svm-trees.sh sev plain
+
+tdx: tree
+	$(S)/svm-trees.sh tdx plain
 
 # The arm64 guest under load: 1 GiB of verified disk I/O from four
 # processes while the console is rebound, 50 unbind/bind cycles, and

@@ -204,7 +204,7 @@ coherent_stress="wl_coherent=/dma_coherent_bench.ko wl_coherent_stress=30"
 
 check=(apply roundtrip checkpatch kerneldoc seeds kunit kunit-cma bisect reproduce docs size
        hotpath guest guest-kasan realm svm selftest)
-full=("${check[@]}" guest-stock soak bad-pools guest-x86_64-stock guest-x86_64 sev bench pkvm-stock pkvm
+full=("${check[@]}" guest-stock soak bad-pools guest-x86_64-stock guest-x86_64 svm-guests bench pkvm-stock pkvm
       bench-coherent bench-realm upstream-7.3 matrix sparse clang recipients selftest-full)
 
 # "<hits> <misses>" of the harness's ccache so far.
@@ -273,8 +273,9 @@ main() {
 		bad-pools)	gate bad-pools "$TOP/scripts/bad-pools.sh" ;;
 		guest-x86_64-stock) gate guest-x86_64-stock "$TOP/scripts/guest-x86_64.sh" "$tree" stock base ;;
 		guest-x86_64)	gate guest-x86_64 "$TOP/scripts/guest-x86_64.sh" "$tree" series series ;;
-		# The same x86_64 kernels as SEV guests on an emulated SEV (svm/).
-		sev)		gate sev "$TOP/scripts/svm-trees.sh" ;;
+		# The same x86_64 kernels as SEV and TDX guests on an emulated
+		# platform (svm/), and plain.
+		svm-guests)	gate svm-guests "$TOP/scripts/svm-trees.sh" ;;
 		bench)		gate dma-bench bench ;;
 		# dma_alloc_coherent() on a pooled device, 10 alternating boots
 		# per tree: a table, fails only without results (or if a boot

@@ -315,14 +315,18 @@ else
 	bad=1
 fi
 
-# svm: a hypervisor whose CPUID leaf 0x8000001f does not say SEV must fail
-# its ABI test.
+# svm: a hypervisor whose CPUID leaf 0x8000001f does not say SEV, or
+# whose MapGPA to shared leaves the private view mapped (not enforcing),
+# must fail its ABI tests.
 svm_test() {	# repository build-folder
 	BUILD=$2 "$1/scripts/svm.sh" --abi-test > "$scratch/svm-abi.log" 2>&1
 }
 seeded_copy "$scratch/svmcopy" svm/hv/exit.c 's/^\(#define CPUID_SEV\t*\)BIT(1)/\10/' || bad=1
 expect svm "CPUID 0x8000001f without the SEV bit" \
 	svm_test "$TOP" "$scratch/svmbuild" -- svm_test "$scratch/svmcopy" "$scratch/svmbuild2"
+seeded_copy "$scratch/tdxcopy" svm/hv/tdx.c 's/shared ? NPT_SHARED : NPT_NONE/shared ? NPT_BOTH : NPT_NONE/' || bad=1
+expect svm "TDX MapGPA to shared keeps the private view" \
+	svm_test "$TOP" "$scratch/svmbuild" -- svm_test "$scratch/tdxcopy" "$scratch/svmbuild3"
 
 # hotpath: one instruction of a streaming function changes (in the
 # series' disassembly, so no build is needed).

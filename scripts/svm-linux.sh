@@ -2,23 +2,29 @@
 # The x86_64 guest (guest/x86_64-swiotlb.config, guest/workload.c) as L2
 # of our SVM hypervisor (svm/) under QEMU TCG: as a plain SEV guest
 # ("sev": CPUID and SEV_STATUS say SEV, the kernel is launched into the
-# private view, the shared view of its RAM is poisoned) or as the same
-# guest without SEV ("plain", the control).  An emulated platform: the
-# guest's code runs for real, but nothing is encrypted, there is no SEV
-# firmware and nothing isolates the guest; see svm/README.md.
+# private view, the shared view of its RAM is poisoned), as a TDX guest
+# ("tdx": CPUID 0x21 says IntelTDX, TDCALL reaches the hypervisor's
+# emulated TDX module, and the nested tables enforce MapGPA and ACCEPT:
+# a page's shared view is mapped only while the guest made it shared),
+# or as the same guest without either ("plain", the control).  An
+# emulated platform: the guest's code runs for real, but nothing is
+# encrypted, there is no SEV firmware or TDX module and nothing isolates
+# the guest; see svm/README.md.
 #
-# Usage: scripts/svm-linux.sh <kernel-tree> <name> <sev|plain> [git-ref]
+# Usage: scripts/svm-linux.sh <kernel-tree> <name> <sev|tdx|plain> [git-ref]
 #   builds (or reuses) the kernel in build/obj/guest-x86_64-<name>, the
 #   initramfs and the hypervisor, boots, and prints one verdict.
 # Environment: GUEST_TIMEOUT (seconds, default 900), GUEST_REUSE_KERNEL,
-#   QEMU, as for scripts/guest-x86_64.sh.
+#   QEMU, as for scripts/guest-x86_64.sh; SVM_CHURN, the workload's
+#   unbind/bind cycles of the disk (default 10: coherent memory freed and
+#   allocated again).
 # Leaves build/results/<name>-svm-<mode>-x86_64.log (the console: the
 # hypervisor's "hv: " lines, then the kernel's) and its .ktap.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 . "$(dirname "$0")/guest-lib.sh"
 
-usage="usage: svm-linux.sh <kernel-tree> <name> <sev|plain> [git-ref]"
+usage="usage: svm-linux.sh <kernel-tree> <name> <sev|tdx|plain> [git-ref]"
 guest_qemu qemu-system-x86_64 qemu-system-x86
 need make flock gcc objcopy python3 timeout
 
@@ -26,7 +32,7 @@ ksrc=$(realpath "${1:?$usage}")
 name=${2:?$usage}
 mode=${3:?$usage}
 ref=${4:-}
-[[ $mode = sev || $mode = plain ]] || die "$usage"
+[[ $mode = sev || $mode = tdx || $mode = plain ]] || die "$usage"
 GUEST_LABEL=$name-svm-$mode GUEST_TIMEOUT=${GUEST_TIMEOUT:-900} guest_setup x86_64 "$name" "$ksrc"
 
 export ARCH=x86_64 CROSS_COMPILE=
@@ -43,18 +49,22 @@ done
 
 # phys-bits=48: GPA bit 47 (the C-bit) must be an address bit.  1 GiB:
 # the guest's 256 MiB, the hypervisor and its modules, the private RAM
-# (svm/hv/hv.h).  One vCPU: the hypervisor runs one.
+# (svm/hv/hv.h).  One vCPU: the hypervisor runs one.  virtio-blk and
+# virtio-console, as for the arm64 guests: swiotlb then serves only the
+# two devices whose unbind/bind cycles the workload counts its slots
+# around (a network device would keep buffers in flight).
 # shellcheck disable=SC2054 # QEMU's options are comma lists
 qemu=("$QEMU" -M pc -accel tcg -cpu max,+svm,+npt,phys-bits=48 -m 1G -smp 1
       -nodefaults -display none -monitor none -serial stdio -no-reboot
       -device isa-debug-exit,iobase=0xf4,iosize=4
       -drive "file=$run/disk.img,if=none,format=raw,id=d0"
       -device virtio-blk-pci,drive=d0,disable-legacy=on,iommu_platform=on
-      -netdev user,id=n0
-      -device virtio-net-pci,netdev=n0,disable-legacy=on,iommu_platform=on,romfile=
+      -device virtio-serial-pci,disable-legacy=on,iommu_platform=on,max_ports=2
+      -chardev "socket,id=c0,path=$run/stream.sock,server=on,wait=off"
+      -device virtserialport,chardev=c0,name=stream
       -kernel "$hv_obj/svm-hv.elf" -append "mode=$mode"
-      -initrd "$run/vmlinux console=ttyS0 panic=-1 swiotlb=force ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:off wl_pool=/sys/kernel/debug/swiotlb wl_stream=tcp:10.0.2.2:@PORT@,$run/initramfs.cpio")
-guest_boot "tcp:$run/stream.port" "${qemu[@]}"
+      -initrd "$run/vmlinux console=ttyS0 panic=-1 swiotlb=force wl_pool=/sys/kernel/debug/swiotlb wl_stream=port:stream wl_churn=${SVM_CHURN:-10},$run/initramfs.cpio")
+guest_boot "unix:$run/stream.sock" "${qemu[@]}"
 tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
 
 # What the hypervisor and the kernel must say on top of the workload's
@@ -68,11 +78,14 @@ grep -q '^hv: entering the guest' "$log" ||
 	problems+=("the hypervisor never entered the guest: $(grep -m1 '^hv: FATAL' "$log" || echo 'no hypervisor output')")
 grep -q '^hv: power-off: ' "$log" || [ "$status" = 35 ] ||
 	problems+=("the hypervisor never saw the guest's ACPI power-off")
-sev_line=$(grep -m1 'Memory Encryption Features active:' "$log" || true)
-if [ "$mode" = sev ]; then
-	[[ $sev_line = *'AMD SEV'* ]] ||
-		problems+=("the kernel did not say it runs with AMD SEV active")
-else
-	[ -z "$sev_line" ] || problems+=("a plain guest says: ${sev_line#*] }")
-fi
+stop=$(grep -m1 '^hv: STOP: ' "$log" || true)
+[ -z "$stop" ] || problems+=("${stop#hv: }")
+cc_line=$(grep -m1 'Memory Encryption Features active:' "$log" || true)
+case $mode in
+sev)	[[ $cc_line = *'AMD SEV'* ]] ||
+		problems+=("the kernel did not say it runs with AMD SEV active (a kernel without CONFIG_AMD_MEM_ENCRYPT?)") ;;
+tdx)	[[ $cc_line = *'Intel TDX'* ]] && grep -q 'tdx: Guest detected' "$log" ||
+		problems+=("the kernel did not say it detected a TDX guest (a kernel without CONFIG_INTEL_TDX_GUEST?)") ;;
+plain)	[ -z "$cc_line" ] || problems+=("a plain guest says: ${cc_line#*] }") ;;
+esac
 guest_verdict "x86_64 svm-$mode $name" "$ksrc" "${problems[@]}"

@@ -1,70 +1,94 @@
 #!/bin/bash
 # The x86_64 guest kernel of the stock tree and of the series, each booted
 # under our SVM hypervisor (scripts/svm-linux.sh) as a SEV guest on an
-# emulated SEV, and as the same guest without SEV (the control).  On 7.2
-# the series changes nothing a SEV guest does (its predicates give what
+# emulated SEV, as a TDX guest on an emulated TDX module, and as the same
+# guest without either (plain, the control).  On 7.2 the series changes
+# nothing a SEV or TDX guest does (its predicates give what
 # force_dma_unencrypted() gave), so every boot of both trees must pass:
-# private memory really apart from what the devices see, the disk and
-# stream I/O verified, no DMA-API debug error.
+# the disk and stream I/O verified through 10 unbind/bind cycles of the
+# disk, no DMA-API debug error, and for TDX no access the nested tables
+# refuse.
 #
-# Writes build/results/<tree>-svm-<mode>-x86_64.{log,ktap} and sev.md.
+# Writes build/results/<tree>-svm-<mode>-x86_64.{log,ktap} and
+# svm-guests.md, one table per mode.
 #
-# Usage: scripts/svm-trees.sh
+# Usage: scripts/svm-trees.sh [sev|tdx|plain]...   (default: all three)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-[ $# -eq 0 ] || die "usage: svm-trees.sh   (no arguments)"
+modes=("$@")
+[ ${#modes[@]} -gt 0 ] || modes=(sev tdx plain)
+for m in "${modes[@]}"; do
+	[[ $m = sev || $m = tdx || $m = plain ]] ||
+		die "usage: svm-trees.sh [sev|tdx|plain]...   (unknown mode '$m')"
+done
 tree=$BUILD/tree
 results=$BUILD/results
-out=$results/sev.md
+out=$results/svm-guests.md
 mkdir -p "$results"
 
-# One row of the table from a run's console log.
+# What the hypervisor saw: TDX's MapGPA and ACCEPT counts, or for SEV and
+# plain (which convert by page tables alone) the pages the guest's CPU
+# wrote through each view.
+from_below() {	# log
+	local tdx
+	tdx=$(sed -nE 's/^hv: tdx: .*MapGPA ([0-9]+) calls: ([0-9]+) pages to shared, ([0-9]+) to private; ACCEPT [0-9]+ calls, ([0-9]+) pages.*/MapGPA \1: \2 to shared, \3 to private; \4 accepted/p' "$1")
+	[ -z "$tdx" ] || { echo "$tdx"; return; }
+	sed -nE 's/^hv: power-off: .* wrote ([0-9]+) pages of its RAM through the shared view, ([0-9]+) .*/written \1 shared, \2 private/p' "$1"
+}
+
+# One row of a table from a run's console log.
 row() {	# tree mode verdict
 	local log=$results/$1-svm-$2-x86_64.log ktap=$results/$1-svm-$2-x86_64.ktap
-	local ok planned bytes mismatches dma time sev shared
+	local ok planned mib mismatches cycles dma time cc stop
 	ok=$(grep -cE '^ok ' "$ktap" 2>/dev/null || true)
 	planned=$(sed -nE 's/^1\.\.([0-9]+)$/\1/p' "$ktap" 2>/dev/null | head -n 1)
-	bytes=$(sed -nE 's/.* ([0-9]+) bytes checked.*/\1/p; s/.* ([0-9]+) bytes received and echoed.*/\1/p' "$log" |
+	mib=$(sed -nE 's/.* ([0-9]+) bytes checked.*/\1/p; s/.* ([0-9]+) bytes received and echoed.*/\1/p' "$log" |
 		awk '{ s += $1 } END { printf "%d", s / 1048576 }')
 	mismatches=$(sed -nE 's/.* ([0-9]+) mismatches.*/\1/p' "$log" | awk '{ s += $1 } END { print s + 0 }')
+	cycles=$(sed -nE 's/.*device_churn: ([0-9]+ of [0-9]+) unbind.*/\1/p' "$log" | head -n 1)
 	dma=$(sed -nE 's/.*DMA-API debug: error_count ([0-9]+).*/\1/p' "$log" | head -n 1)
 	time=$(sed -nE 's/.*boot\+workload ([0-9]+s).*/\1/p' "$results/$1-svm-$2.verdict" 2>/dev/null || true)
-	sev=$(grep -m1 -o 'Memory Encryption Features active: .*' "$log" | sed 's/.*: //' || true)
-	shared=$(sed -nE 's/^hv: power-off: .* wrote ([0-9]+) pages of its RAM through the shared view, ([0-9]+) .*/\1 \/ \2/p' "$log")
-	echo "| $1 | $2 | ${sev:-none} | ${shared:-?} | ${ok:-0}/${planned:-?} | ${bytes:-0} MiB | $mismatches | ${dma:-?} | ${time:-?} | $3 |"
+	cc=$(grep -m1 -o 'Memory Encryption Features active: .*' "$log" | sed 's/.*: //' || true)
+	stop=$(grep -c '^hv: STOP: ' "$log" || true)
+	echo "| $1 | ${cc:-none} | $(from_below "$log") | $stop | ${ok:-0}/${planned:-?} | ${mib:-0} MiB | $mismatches | ${cycles:-?} | ${dma:-?} | ${time:-?} | $3 |"
 }
 
 bad=0
-rows=()
+declare -A rows
 for t in stock:base series:series; do
 	name=${t%%:*} ref=${t#*:}
-	for mode in sev plain; do
+	reuse=${GUEST_REUSE_KERNEL:-}
+	for mode in "${modes[@]}"; do
 		verdict=PASS
-		# The second boot of a tree reuses its kernel.
-		reuse=${GUEST_REUSE_KERNEL:-}
-		[ "$mode" = sev ] || reuse=1
 		GUEST_REUSE_KERNEL=$reuse "$TOP/scripts/svm-linux.sh" "$tree" "$name" "$mode" "$ref" |
 			tee "$results/$name-svm-$mode.verdict" || verdict=FAIL
 		[ "$verdict" = PASS ] || bad=1
-		rows+=("$(row "$name" "$mode" "$verdict")")
+		rows[$mode]+="$(row "$name" "$mode" "$verdict")"$'\n'
+		# The tree's other boots reuse its kernel.
+		reuse=1
 	done
 done
 
 {
-	echo "# SEV guests on an emulated SEV (svm/)"
+	echo "# SEV and TDX guests on an emulated platform (svm/)"
 	echo
-	echo "Made by \`scripts/svm-trees.sh\` (\`make sev\`). The guest's code runs for real as L2 under"
-	echo "QEMU TCG's SVM with nested paging; there is no encryption, no SEV firmware and no"
-	echo "isolation. In \`sev\` mode its private memory is other RAM than what the devices see,"
-	echo "and the shared view is poisoned at launch; \`plain\` is the same guest without SEV."
-	echo "Plain SEV converts memory by page tables alone, so no conversion is seen from below;"
-	echo "what the hypervisor sees is which pages the guest's CPU wrote through each view (the"
-	echo "nested page tables' dirty bits at the guest's ACPI power-off; devices are not counted)."
-	echo
-	echo "| tree | mode | memory encryption (kernel) | pages written shared / private (from below) | cases ok | verified | mismatches | DMA-API errors | boot + workload | verdict |"
-	echo "|---|---|---|---|---|---|---|---|---|---|"
-	printf '%s\n' "${rows[@]}"
+	echo "Made by \`scripts/svm-trees.sh\` (\`make sev\`, \`make tdx\`). The guest's code runs for"
+	echo "real as L2 under QEMU TCG's SVM with nested paging; there is no encryption, no SEV"
+	echo "firmware, no TDX module and no isolation. Private memory is other RAM than what the"
+	echo "devices see, and the shared view is poisoned at launch. \"From below\": for TDX the"
+	echo "emulated module's MapGPA and ACCEPT counts, in an enforcing run (a page's shared"
+	echo "view is mapped only while the guest made it shared; \"stops\" counts refused"
+	echo "accesses); for SEV and plain, which convert by page tables alone, the pages the"
+	echo "guest's CPU wrote through each view (the nested dirty bits; devices not counted)."
+	for mode in "${modes[@]}"; do
+		echo
+		echo "## $mode"
+		echo
+		echo "| tree | memory encryption (kernel) | from below | stops | cases ok | verified | mismatches | unbind/bind cycles | DMA-API errors | boot + workload | verdict |"
+		echo "|---|---|---|---|---|---|---|---|---|---|---|"
+		printf '%s' "${rows[$mode]}"
+	done
 } > "$out"
 cat "$out"
 [ "$bad" -eq 0 ] || die "svm-trees: a boot failed (see the verdicts above)"

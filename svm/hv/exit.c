@@ -23,13 +23,14 @@
 #define CPUID_LA57		BIT(16)		/* leaf 7.0 ECX */
 #define CPUID_SVM		BIT(2)		/* 0x80000001 ECX */
 #define CPUID_SEV		BIT(1)		/* 0x8000001f EAX */
+#define CPUID_TDX_LEAF		0x21
 #define CR4_OSXSAVE		BIT(18)
 #define CR4_PKE			BIT(22)
 
 /*
- * The answer to every TDCALL for now: TDX_OPERAND_INVALID, what the TDX
- * module says to a leaf it does not know.  There is no TDX module yet;
- * test/abi.c checks for this value.
+ * The answer to a TDCALL outside TDX mode: TDX_OPERAND_INVALID, what the
+ * TDX module says to a leaf it does not know.  test/abi.c checks for it;
+ * in TDX mode tdx.c answers.
  */
 #define TDCALL_ANSWER		0xc000010000000000UL
 
@@ -81,15 +82,42 @@ static void __noreturn unexpected(struct vmcb *v, struct guest_regs *regs)
 		  v->save.rip, c->exit_int_info);
 	if (c->exit_code == VMEXIT_MSR)
 		hv_printf("%s of MSR 0x%lx\n", c->exit_info1 ? "write" : "read", regs->rcx);
-	if (c->exit_code == VMEXIT_NPF) {
-		u64 gpa = c->exit_info2;
-
-		hv_printf("GPA 0x%lx is %s\n", gpa,
-			  (gpa & ~GPA_PRIVATE) >= GUEST_RAM_SIZE ? "outside the guest's RAM and MMIO" :
-			  gpa & GPA_PRIVATE ? "the private view of a page not mapped private" :
-			  "the shared view of a page not mapped shared");
-	}
 	hv_fatal("unexpected exit");
+}
+
+static const char *view_name(enum npt_view view)
+{
+	switch (view) {
+	case NPT_NONE:		return "neither (converted to private, not accepted)";
+	case NPT_SHARED:	return "shared";
+	case NPT_PRIVATE:	return "private";
+	case NPT_BOTH:		return "both";
+	}
+	return "?";
+}
+
+/*
+ * A nested page fault: the guest used a view of a page that is not mapped
+ * (for a TDX guest, the view its page is not in now), or a GPA outside
+ * its RAM, firmware tables and MMIO.  The run stops here, as a TDX module
+ * stops a TD that touches a private page through the wrong alias.
+ */
+static void __noreturn handle_npf(struct vmcb *v, struct guest_regs *regs)
+{
+	u64 gpa = v->control.exit_info2, err = v->control.exit_info1;
+	u64 page = gpa & ~GPA_BIT47 & ~(PAGE_SIZE - 1);
+	const char *access = err & NPF_FETCH ? "fetch" : err & NPF_WRITE ? "write" : "read";
+
+	if (page >= GUEST_RAM_SIZE) {
+		hv_printf("STOP: nested page fault: %s of GPA 0x%lx, outside the guest's RAM, firmware tables and MMIO; guest RIP 0x%lx\n",
+			  access, gpa, v->save.rip);
+	} else {
+		hv_printf("STOP: nested page fault: %s of GPA 0x%lx, the %s view of a page that is %s; guest RIP 0x%lx\n",
+			  access, gpa, gpa == npt_shared_gpa(gpa & ~GPA_BIT47) ? "shared" : "private",
+			  view_name(npt_view(page)), v->save.rip);
+	}
+	(void)regs;
+	hv_fatal("nested page fault");
 }
 
 /* Deliver exception @vec to the guest at its next VMRUN, RIP unchanged. */
@@ -101,13 +129,42 @@ static void inject(struct vmcb *v, u8 vec, bool has_err, u32 err)
 	v->control.event_inj_err = err;
 }
 
+static u32 host_max_basic_leaf(void)
+{
+	u32 r[4];
+
+	cpuid(0, 0, r);
+	return r[0];
+}
+
 static void handle_cpuid(struct vmcb *v, struct guest_regs *regs)
 {
 	u32 leaf = (u32)v->save.rax, subleaf = (u32)regs->rcx;
 	u32 r[4];
 
 	cpuid(leaf, subleaf, r);
+	/*
+	 * Past QEMU's highest basic leaf the CPU repeats that leaf's data;
+	 * a TDX guest sees up to leaf 0x21, so the leaves in between read
+	 * as zero, not as topology or SGX garbage.
+	 */
+	if (hv_mode == HV_MODE_TDX && leaf < 0x80000000 && leaf > host_max_basic_leaf())
+		r[0] = r[1] = r[2] = r[3] = 0;
 	switch (leaf) {
+	case 0:
+		/*
+		 * TDX runs on Intel CPUs, and 7.2 takes an AMD vendor for an
+		 * AMD platform (bsp_determine_snp() sets cc_vendor): the TDX
+		 * guest sees "GenuineIntel" and the leaves up to 0x21.
+		 */
+		if (hv_mode == HV_MODE_TDX) {
+			if (r[0] < CPUID_TDX_LEAF)
+				r[0] = CPUID_TDX_LEAF;
+			r[1] = 0x756e6547;
+			r[3] = 0x49656e69;
+			r[2] = 0x6c65746e;
+		}
+		break;
 	case 1:
 		/* OSXSAVE mirrors the guest's CR4, not ours. */
 		r[2] &= ~CPUID_OSXSAVE;
@@ -143,8 +200,17 @@ static void handle_cpuid(struct vmcb *v, struct guest_regs *regs)
 		r[1] = CBIT;
 		r[2] = 1;
 		r[3] = 1;
-		if (hv_mode == HV_MODE_PLAIN)
+		if (hv_mode != HV_MODE_SEV)
 			r[0] = r[1] = r[2] = r[3] = 0;
+		break;
+	case CPUID_TDX_LEAF:
+		/* "IntelTDX    " in EBX, EDX, ECX, for subleaf 0. */
+		if (hv_mode == HV_MODE_TDX && !subleaf) {
+			r[0] = 0;
+			r[1] = 0x65746e49;
+			r[3] = 0x5844546c;
+			r[2] = 0x20202020;
+		}
 		break;
 	}
 	v->save.rax = r[0];
@@ -188,7 +254,10 @@ static void handle_ud(struct vmcb *v, struct guest_regs *regs)
 	if (is_tdcall(v->save.rip)) {
 		if (!seen.tdcall++)
 			seen.first_tdcall_rip = v->save.rip;
-		v->save.rax = TDCALL_ANSWER;
+		if (hv_mode == HV_MODE_TDX)
+			tdx_call(v, regs);
+		else
+			v->save.rax = TDCALL_ANSWER;
 		v->save.rip += 4;
 		return;
 	}
@@ -234,6 +303,8 @@ static void handle_ioio(struct vmcb *v, struct guest_regs *regs)
 
 void exit_report(void)
 {
+	if (hv_mode == HV_MODE_TDX)
+		tdx_report();
 	hv_printf("exits %lu: CPUID %lu, SEV_STATUS %lu, TDCALL %lu (first at rip 0x%lx), #UD reflected %lu, #GP injected %lu\n",
 		  seen.exits, seen.cpuid, seen.msr, seen.tdcall, seen.first_tdcall_rip,
 		  seen.ud_reflected, seen.gp_injected);
@@ -262,6 +333,8 @@ void exit_handle(struct vmcb *v, struct guest_regs *regs)
 	case VMEXIT_IOIO:
 		handle_ioio(v, regs);
 		return;
+	case VMEXIT_NPF:
+		handle_npf(v, regs);
 	case VMEXIT_HLT:
 		/* The ABI test's request to finish. */
 		hv_printf("guest finished: HLT at rip 0x%lx\n", v->save.rip);

@@ -10,7 +10,8 @@
  * off, RSI the boot_params.  The hypervisor builds these in the guest's
  * RAM at GUEST_BOOT_GPA, in the view the guest is launched into: for a
  * SEV guest the private one, with the C-bit in every entry and in CR3, as
- * a SEV guest's page walks are private.
+ * a SEV guest's page walks are private; for a TDX guest also the private
+ * one, whose GPAs have no bit set.
  */
 #include "vmcb.h"
 
@@ -50,7 +51,7 @@ void guest_enter(u64 rip, u64 rsi, bool private, bool hlt_ends_run)
 	u64 *pml4 = guest_launch_ptr(BOOT_PML4, private);
 	u64 *pdpt = guest_launch_ptr(BOOT_PDPT, private);
 	u64 *pd = guest_launch_ptr(BOOT_PD, private);
-	u64 c = private ? GPA_PRIVATE : 0;
+	u64 c = private ? npt_private_gpa(0) : npt_shared_gpa(0);
 
 	memset(gdt, 0, BOOT_END - GUEST_BOOT_GPA);
 	gdt[BOOT_CS / 8] = 0x00af9b000000ffffUL;	/* 64-bit code */
@@ -61,21 +62,27 @@ void guest_enter(u64 rip, u64 rsi, bool private, bool hlt_ends_run)
 	for (u64 i = 0; i < 4 * 512; i++)
 		pd[i] = (i * SZ_2M) | c | PTE_P | PTE_RW | PTE_PS;
 	hv_printf("guest: GDT and identity page tables (4 GiB, 2 MiB pages%s) at GPA 0x%lx, %s view\n",
-		  private ? ", C-bit set" : "", GUEST_BOOT_GPA, private ? "private" : "shared");
+		  c ? ", bit 47 set" : "", GUEST_BOOT_GPA, private ? "private" : "shared");
 	/* The stack below the boot area, until the guest sets its own. */
 	svm_setup_guest(rip, GUEST_BOOT_GPA, BOOT_PML4 | c, BOOT_GDT, BOOT_CS, BOOT_DS,
 			hlt_ends_run);
 	svm_set_rsi(rsi);
 }
 
-/* The ABI test: a flat image entered at its first byte, shared view. */
+/*
+ * An ABI test: a flat image entered at its first byte, in the shared view
+ * (the SEV test maps its private view itself), or for TDX in the private
+ * view, the only one a TD's memory starts with.
+ */
 void guest_load_flat(u64 image, u64 size)
 {
+	bool private = hv_mode == HV_MODE_TDX;
+
 	if (size > GUEST_RAM_SIZE - GUEST_IMAGE_GPA)
 		hv_fatal("the guest image does not fit the guest's RAM");
-	memcpy((void *)GUEST_IMAGE_GPA, (void *)image, size);
+	memcpy(guest_launch_ptr(GUEST_IMAGE_GPA, private), (void *)image, size);
 	hv_printf("guest: image of %lu bytes at GPA 0x%lx\n", size, GUEST_IMAGE_GPA);
-	guest_enter(GUEST_IMAGE_GPA, 0, false, true);
+	guest_enter(GUEST_IMAGE_GPA, 0, private, true);
 }
 
 /* The HPA of guest RAM (either view) at @gpa, never MMIO. */

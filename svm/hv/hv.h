@@ -20,8 +20,10 @@
  * The guest's GPA space is built from it by npt.c:
  * - GPA [0, GUEST_RAM_SIZE) is the guest's RAM, mapped to the same HPA
  *   (the shared view: what QEMU's devices and the hypervisor see);
- * - GPA | GPA_PRIVATE (bit 47, the SEV C-bit position) of the same range
- *   is the private view, backed by other RAM at PRIVATE_BASE;
+ * - GPA | bit 47 (SEV's C-bit) of the same range is the private view,
+ *   backed by other RAM at PRIVATE_BASE; for a TDX guest bit 47 is the
+ *   shared bit instead: GPA | bit 47 is the shared view (the same HPA)
+ *   and GPA the private one (npt.c);
  * - the firmware's tables above the guest's RAM (SeaBIOS's ACPI and
  *   SMBIOS tables at the top of QEMU's RAM): the same HPA in the shared
  *   view, a copy at FW_COPY_BASE in the private one (linux.c);
@@ -36,8 +38,8 @@
 #define PRIVATE_SIZE		GUEST_RAM_SIZE
 #define FW_COPY_BASE		(PRIVATE_BASE + PRIVATE_SIZE)
 #define FW_COPY_SIZE		0x00100000UL
-#define CBIT			47
-#define GPA_PRIVATE		BIT(CBIT)
+#define CBIT			47		/* SEV's C-bit, TDX's shared bit */
+#define GPA_BIT47		BIT(CBIT)
 #define MMIO_BASE		0xc0000000UL
 #define MMIO_TOP		0x100000000UL
 #define QEMU_RAM_MIN		(FW_COPY_BASE + FW_COPY_SIZE)
@@ -68,7 +70,8 @@ void hpa_fill(u64 dst, u8 c, u64 n);
 
 /* start.S, and the C it calls */
 extern char __hv_start[], __hv_end[];
-extern char exc_stubs[];
+extern char exc_stubs[], irq_stubs[];
+extern volatile int hv_irq_vector;
 void __noreturn hv_main(u32 magic, u32 mbi_pa);
 void __noreturn host_exception(u64 vec, u64 err, u64 rip, u64 cr2);
 
@@ -86,13 +89,15 @@ void hv_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* npt.c: the guest's GPA space */
 enum npt_view {
 	NPT_NONE = 0,
-	NPT_SHARED = BIT(0),		/* GPA -> the same HPA */
-	NPT_PRIVATE = BIT(1),		/* GPA | GPA_PRIVATE -> PRIVATE_BASE + GPA */
+	NPT_SHARED = BIT(0),		/* npt_shared_gpa() -> the same HPA */
+	NPT_PRIVATE = BIT(1),		/* npt_private_gpa() -> PRIVATE_BASE + GPA */
 	NPT_BOTH = NPT_SHARED | NPT_PRIVATE,
 };
 
 void npt_init(void);
 u64 npt_root(void);
+u64 npt_shared_gpa(u64 gpa);
+u64 npt_private_gpa(u64 gpa);
 void npt_set_view(u64 gpa, enum npt_view view);
 enum npt_view npt_view(u64 gpa);
 bool npt_translate(u64 gpa, u64 *hpa);
@@ -103,10 +108,13 @@ void npt_count_dirty(u64 *shared, u64 *private);
 /*
  * What the guest runs as: main.c reads "mode=" from the hypervisor's
  * command line.  SEV: CPUID and SEV_STATUS say SEV, and a Linux guest is
- * launched into the private view.  Plain: neither, launched into the
- * shared view; the same hypervisor and guest without memory encryption.
+ * launched into the private view.  TDX: CPUID 0x21 says IntelTDX,
+ * TDCALL reaches the emulated TDX module (tdx.c), the guest is launched
+ * into the private view and the nested tables enforce its MapGPA and
+ * ACCEPT calls.  Plain: neither, launched into the shared view; the same
+ * hypervisor and guest without memory encryption.
  */
-enum hv_mode { HV_MODE_SEV, HV_MODE_PLAIN };
+enum hv_mode { HV_MODE_SEV, HV_MODE_PLAIN, HV_MODE_TDX };
 extern enum hv_mode hv_mode;
 
 /* guest.c: the guest's boot state and memory */
@@ -132,7 +140,14 @@ void svm_init(void);
 void svm_setup_guest(u64 rip, u64 rsp, u64 cr3, u64 gdt, u16 cs, u16 ds, bool hlt_ends_run);
 void svm_set_rsi(u64 rsi);
 void svm_intercept_port(u16 port);
+u8 svm_wait_for_interrupt(void);
+void svm_inject_interrupt(u8 vector);
+bool svm_interrupt_pending(void);
 void __noreturn svm_loop(void);
+
+/* tdx.c: the TDX module's calls, for a TDX guest */
+void tdx_call(struct vmcb *v, struct guest_regs *regs);
+void tdx_report(void);
 
 /* exit.c */
 extern u16 exit_power_off_port;

@@ -9,15 +9,17 @@
  * paging would read as shared.  The kernel proper puts the C-bit into its
  * own tables and CR3 itself (sme_enable(), __startup_64()).
  *
- * For a SEV guest everything the kernel must find encrypted goes into the
- * private view, as LAUNCH_UPDATE_DATA would put it there: the kernel, the
+ * For a SEV or TDX guest everything the kernel must find encrypted goes
+ * into the private view, as LAUNCH_UPDATE_DATA (SEV) or TDH.MEM.PAGE.ADD
+ * (TDX) would put it there: the kernel, the
  * zero page, the command line, the initramfs, and copies of the first MiB
  * (BIOS data area, EBDA, the F segment with the RSDP, MP and SMBIOS entry
  * points) and of the firmware's tables above the guest's RAM (ACPI, SMBIOS):
  * 7.2 maps E820 reserved and ACPI ranges encrypted in a SEV guest
  * (memremap_should_map_decrypted()).  Then the shared view of the guest's
  * RAM is poisoned, so that a read through the wrong view finds 0x5a bytes,
- * never the data.  A plain guest gets the same in the shared view.
+ * never the data (a TDX guest cannot even read it: its shared view is
+ * unmapped until MapGPA).  A plain guest gets the same in the shared view.
  */
 #include "hv.h"
 
@@ -251,7 +253,7 @@ static u64 load_vmlinux(u64 image, u64 size, bool private, u64 *end)
 
 void linux_load(const struct linux_image *img)
 {
-	bool private = hv_mode == HV_MODE_SEV;
+	bool private = hv_mode != HV_MODE_PLAIN;
 	struct zero_page *zp = guest_launch_ptr(GUEST_ZERO_PAGE_GPA, private);
 	char *cmdline = guest_launch_ptr(GUEST_CMDLINE_GPA, private);
 	u64 entry, kernel_end, initrd_gpa = 0;

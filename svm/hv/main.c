@@ -9,7 +9,7 @@
  * a Linux vmlinux, whose arguments are the kernel's command line, and
  * optionally its initramfs; or one flat image, the ABI test.
  * The hypervisor's command line (QEMU's -append): "mode=sev" (the
- * default) or "mode=plain".
+ * default), "mode=tdx" or "mode=plain".
  */
 #include "hv.h"
 
@@ -37,7 +37,7 @@ struct mb_module {
 
 #define KERNEL_CS		0x08	/* start.S */
 
-static struct idt_entry idt[32] __aligned(16);
+static struct idt_entry idt[256] __aligned(16);
 
 enum hv_mode hv_mode = HV_MODE_SEV;
 
@@ -66,8 +66,10 @@ void __noreturn host_exception(u64 vec, u64 err, u64 rip, u64 cr2)
 
 static void idt_init(void)
 {
-	for (unsigned int v = 0; v < ARRAY_SIZE(idt); v++)
+	for (unsigned int v = 0; v < 32; v++)
 		idt[v] = idt_gate(KERNEL_CS, exc_stubs + 16 * v);
+	for (unsigned int v = 32; v < ARRAY_SIZE(idt); v++)
+		idt[v] = idt_gate(KERNEL_CS, irq_stubs + 16 * (v - 32));
 	load_idt(idt, sizeof(idt));
 }
 
@@ -79,7 +81,7 @@ static bool starts_with(const char *s, const char *prefix)
 	return true;
 }
 
-/* "mode=sev" or "mode=plain", anywhere in QEMU's "file arguments". */
+/* "mode=sev", "mode=tdx" or "mode=plain", anywhere in QEMU's "file arguments". */
 static void parse_cmdline(const char *s)
 {
 	for (; *s; s++) {
@@ -87,10 +89,12 @@ static void parse_cmdline(const char *s)
 			continue;
 		if (starts_with(s + 5, "sev"))
 			hv_mode = HV_MODE_SEV;
+		else if (starts_with(s + 5, "tdx"))
+			hv_mode = HV_MODE_TDX;
 		else if (starts_with(s + 5, "plain"))
 			hv_mode = HV_MODE_PLAIN;
 		else
-			hv_fatal("mode= takes sev or plain");
+			hv_fatal("mode= takes sev, tdx or plain");
 	}
 }
 
@@ -146,7 +150,9 @@ void __noreturn hv_main(u32 magic, u32 mbi_pa)
 	}
 	hv_printf("mode: %s\n", hv_mode == HV_MODE_SEV ?
 		  "SEV (CPUID 0x8000001f and SEV_STATUS say SEV; launch into the private view)" :
-		  "plain (no SEV in CPUID or SEV_STATUS; launch into the shared view)");
+		  hv_mode == HV_MODE_TDX ?
+		  "TDX (CPUID 0x21 says IntelTDX, TDCALL is the emulated TDX module; launch into the private view, enforcing)" :
+		  "plain (no SEV or TDX in CPUID; launch into the shared view)");
 
 	svm_init();
 	npt_init();

@@ -87,19 +87,33 @@ static u64 *entry(u64 gpa, unsigned int level)
  * Which views of the page at @gpa (4 KiB aligned, guest RAM) the guest
  * may use from its next VMRUN on.
  */
+/*
+ * The GPA of each view of the page at @gpa (bit 47 clear): SEV sets the
+ * C-bit for private memory, TDX the shared bit for shared memory.
+ */
+u64 npt_shared_gpa(u64 gpa)
+{
+	return hv_mode == HV_MODE_TDX ? gpa | GPA_BIT47 : gpa;
+}
+
+u64 npt_private_gpa(u64 gpa)
+{
+	return hv_mode == HV_MODE_TDX ? gpa : gpa | GPA_BIT47;
+}
+
 void npt_set_view(u64 gpa, enum npt_view view)
 {
 	if (!ALIGNED(gpa, PAGE_SIZE) || gpa >= GUEST_RAM_SIZE)
 		hv_fatal("npt: a view for a GPA outside the guest's RAM");
-	*entry(gpa, 1) = view & NPT_SHARED ? gpa | NPT_PAGE : 0;
-	*entry(gpa | GPA_PRIVATE, 1) = view & NPT_PRIVATE ? (PRIVATE_BASE + gpa) | NPT_PAGE : 0;
+	*entry(npt_shared_gpa(gpa), 1) = view & NPT_SHARED ? gpa | NPT_PAGE : 0;
+	*entry(npt_private_gpa(gpa), 1) = view & NPT_PRIVATE ? (PRIVATE_BASE + gpa) | NPT_PAGE : 0;
 	page_view[gpa / PAGE_SIZE] = view;
 	flush_pending = true;
 }
 
 enum npt_view npt_view(u64 gpa)
 {
-	gpa &= ~GPA_PRIVATE;
+	gpa &= ~GPA_BIT47;
 	return gpa < GUEST_RAM_SIZE ? page_view[gpa / PAGE_SIZE] : NPT_NONE;
 }
 
@@ -133,8 +147,8 @@ void npt_map_firmware(u64 gpa, u64 size, u64 copy_hpa)
 	if (!ALIGNED(gpa | size, PAGE_SIZE) || gpa < GUEST_RAM_SIZE || gpa + size > MMIO_BASE)
 		hv_fatal("npt: firmware tables outside the hole between guest RAM and MMIO");
 	for (u64 off = 0; off < size; off += PAGE_SIZE) {
-		*entry(gpa + off, 1) = (gpa + off) | NPT_PAGE;
-		*entry((gpa + off) | GPA_PRIVATE, 1) = (copy_hpa + off) | NPT_PAGE;
+		*entry(npt_shared_gpa(gpa + off), 1) = (gpa + off) | NPT_PAGE;
+		*entry(npt_private_gpa(gpa + off), 1) = (copy_hpa + off) | NPT_PAGE;
 	}
 	flush_pending = true;
 }
@@ -148,8 +162,8 @@ void npt_count_dirty(u64 *shared, u64 *private)
 {
 	*shared = *private = 0;
 	for (u64 gpa = 0; gpa < GUEST_RAM_SIZE; gpa += PAGE_SIZE) {
-		*shared += !!(*entry(gpa, 1) & NPT_D);
-		*private += !!(*entry(gpa | GPA_PRIVATE, 1) & NPT_D);
+		*shared += !!(*entry(npt_shared_gpa(gpa), 1) & NPT_D);
+		*private += !!(*entry(npt_private_gpa(gpa), 1) & NPT_D);
 	}
 }
 
@@ -167,13 +181,28 @@ u64 npt_root(void)
 	return (u64)pml4;
 }
 
+/*
+ * SEV and plain: every page has both views, as on SEV hardware.  TDX:
+ * every page starts private (the TD's memory is accepted at launch), and
+ * only MapGPA and ACCEPT change that (tdx.c).  MMIO is identity; a TDX
+ * guest reaches it through both views (7.2 maps the xAPIC page without
+ * the shared bit, ioremap() with it).
+ */
 void npt_init(void)
 {
+	enum npt_view initial = hv_mode == HV_MODE_TDX ? NPT_PRIVATE : NPT_BOTH;
+
 	pml4 = new_table();
 	for (u64 gpa = 0; gpa < GUEST_RAM_SIZE; gpa += PAGE_SIZE)
-		npt_set_view(gpa, NPT_BOTH);
-	for (u64 gpa = MMIO_BASE; gpa < MMIO_TOP; gpa += SZ_2M)
+		npt_set_view(gpa, initial);
+	for (u64 gpa = MMIO_BASE; gpa < MMIO_TOP; gpa += SZ_2M) {
 		*entry(gpa, 2) = gpa | NPT_PAGE | NPT_PS;
-	hv_printf("npt: GPA 0x0-0x%lx identity, its private view GPA|bit %u at HPA 0x%lx (4 KiB pages, both views mapped: not enforcing); MMIO 0x%lx-0x%lx identity (2 MiB pages); %u tables\n",
-		  GUEST_RAM_SIZE, CBIT, PRIVATE_BASE, MMIO_BASE, MMIO_TOP, tables_used);
+		if (hv_mode == HV_MODE_TDX)
+			*entry(gpa | GPA_BIT47, 2) = gpa | NPT_PAGE | NPT_PS;
+	}
+	hv_printf("npt: GPA 0x0-0x%lx, shared view %s to the same HPA, private view %s to HPA 0x%lx (4 KiB pages, %s); MMIO 0x%lx-0x%lx identity (2 MiB pages); %u tables\n",
+		  GUEST_RAM_SIZE, hv_mode == HV_MODE_TDX ? "GPA|bit 47" : "GPA",
+		  hv_mode == HV_MODE_TDX ? "GPA" : "GPA|bit 47", PRIVATE_BASE,
+		  hv_mode == HV_MODE_TDX ? "every page private until MapGPA: enforcing" :
+		  "both views mapped: not enforcing", MMIO_BASE, MMIO_TOP, tables_used);
 }

@@ -130,6 +130,35 @@ exc_stubs:
 	exc_stub \v
 	.endr
 
+/*
+ * Interrupt stubs for vectors 32-255, 16 bytes each from irq_stubs.  The
+ * hypervisor takes an interrupt only while it waits for one on a TDX
+ * guest's HLT (svm.c svm_wait_for_interrupt()): irq_common records the
+ * vector for it to inject into the guest, sends no EOI (the guest's
+ * handler does) and returns with IF clear, so that no second interrupt
+ * overwrites the first.
+ */
+	.balign	16
+	.globl	irq_stubs
+irq_stubs:
+	.set	vec, 32
+	.rept	224
+	.balign	16
+	pushq	$vec
+	jmp	irq_common
+	.set	vec, vec + 1
+	.endr
+
+	/* Stack: RAX, vector, RIP, CS, RFLAGS, RSP, SS. */
+irq_common:
+	pushq	%rax
+	movq	8(%rsp), %rax
+	movl	%eax, hv_irq_vector
+	andq	$~0x200, 32(%rsp)	/* RFLAGS.IF */
+	popq	%rax
+	addq	$8, %rsp
+	iretq
+
 	/* Stack: vector, error code, RIP, CS, RFLAGS, RSP, SS. */
 exc_common:
 	movq	(%rsp), %rdi

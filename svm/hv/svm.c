@@ -168,6 +168,42 @@ void svm_intercept_port(u16 port)
 	vmcb.control.intercept_misc1 |= INTERCEPT_IOIO;
 }
 
+volatile int hv_irq_vector;
+
+/*
+ * Halt until a physical interrupt arrives and return its vector: GIF and
+ * IF on, HLT, and start.S's irq_common takes the interrupt (no EOI: the
+ * guest's handler will send it) and returns with IF clear.  Only for a
+ * TDX guest's HLT call, which must sleep, not spin.
+ */
+u8 svm_wait_for_interrupt(void)
+{
+	hv_irq_vector = -1;
+	while (hv_irq_vector < 0)
+		asm volatile("stgi; sti; hlt; cli; clgi" : : : "memory");
+	return (u8)hv_irq_vector;
+}
+
+/*
+ * Hand @vector to the guest as a virtual interrupt: it is taken once the
+ * guest sets RFLAGS.IF, through the guest's IDT, like the physical one
+ * the hypervisor took for it.
+ */
+void svm_inject_interrupt(u8 vector)
+{
+	u32 ctl = vmcb.control.int_ctl & ~(0xfU << INT_CTL_V_PRIO_SHIFT);
+
+	vmcb.control.int_vector = vector;
+	vmcb.control.int_ctl = ctl | INT_CTL_V_IRQ | INT_CTL_V_IGN_TPR |
+			       (u32)(vector >> 4) << INT_CTL_V_PRIO_SHIFT;
+}
+
+/* A virtual interrupt the guest has not taken yet. */
+bool svm_interrupt_pending(void)
+{
+	return vmcb.control.int_ctl & INT_CTL_V_IRQ;
+}
+
 /* Linux's boot protocol passes boot_params in RSI. */
 void svm_set_rsi(u64 rsi)
 {

@@ -102,6 +102,10 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "VMCB layout");
 _Static_assert(sizeof(struct vmcb) == 0x1000, "VMCB size");
 
 /* intercept_misc1 */
+#define INT_CTL_V_IRQ		BIT(8)
+#define INT_CTL_V_PRIO_SHIFT	16
+#define INT_CTL_V_IGN_TPR	BIT(20)
+
 #define INTERCEPT_CPUID		BIT(18)
 #define INTERCEPT_HLT		BIT(24)
 #define INTERCEPT_IOIO		BIT(27)
@@ -132,6 +136,10 @@ _Static_assert(sizeof(struct vmcb) == 0x1000, "VMCB size");
 #define VMEXIT_VMMCALL		0x81
 #define VMEXIT_NPF		0x400
 #define VMEXIT_INVALID		((u64)-1)
+
+/* EXITINFO1 of a nested page fault: a #PF error code. */
+#define NPF_WRITE		BIT(1)
+#define NPF_FETCH		BIT(4)
 
 #define VEC_UD			6
 #define VEC_GP			13

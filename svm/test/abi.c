@@ -11,7 +11,7 @@
  * HLT, the hypervisor's cue to report and power off.  Booted in place of
  * a kernel by "scripts/svm.sh --abi-test".
  */
-#include "../include/x86.h"
+#include "lib.h"
 
 #define CBIT			47			/* what CPUID must say */
 #define C_BIT			BIT(CBIT)
@@ -29,14 +29,7 @@
 #define PRIV_DATA_VA		PRIV_VA				/* DATA_GPA | C */
 #define PRIV_CODE_VA		(PRIV_VA + 0x200000UL)		/* CODE_GPA pages, swapped */
 
-#define VEC_UD			6
-#define VEC_GP			13
 
-/* head.S */
-extern char ud_entry[], gp_entry[];
-volatile u64 fault_vector, fault_count, fault_skip;
-
-static struct idt_entry idt[VEC_GP + 1] __aligned(16);
 static u64 pdpt[512] __aligned(4096);
 static u64 pd[512] __aligned(4096);
 static u64 pt[512] __aligned(4096);
@@ -45,58 +38,6 @@ static u64 tdcall(u64 leaf)
 {
 	asm volatile(".byte 0x66, 0x0f, 0x01, 0xcc" : "+a"(leaf) : : "memory");
 	return leaf;
-}
-
-static void putc_uart(char c)
-{
-	while (!(inb(COM1 + UART_LSR) & UART_LSR_THRE))
-		;
-	outb(COM1, (u8)c);
-}
-
-static void puts_uart(const char *s)
-{
-	while (*s)
-		putc_uart(*s++);
-}
-
-static void put_hex(u64 v)
-{
-	puts_uart("0x");
-	for (int i = 60; i >= 0; i -= 4)
-		putc_uart("0123456789abcdef"[(v >> i) & 0xf]);
-}
-
-static void put_dec(unsigned int v)
-{
-	if (v >= 10)
-		put_dec(v / 10);
-	putc_uart('0' + v % 10);
-}
-
-static int nr_case;
-
-static void expect(const char *name, bool ok, u64 got)
-{
-	puts_uart(ok ? "ok " : "not ok ");
-	put_dec(++nr_case);
-	puts_uart(" ");
-	puts_uart(name);
-	if (!ok) {
-		puts_uart(" # got ");
-		put_hex(got);
-	}
-	puts_uart("\n");
-}
-
-static void idt_init(void)
-{
-	u16 cs;
-
-	asm volatile("mov %%cs, %0" : "=r"(cs));
-	idt[VEC_UD] = idt_gate(cs, ud_entry);
-	idt[VEC_GP] = idt_gate(cs, gp_entry);
-	load_idt(idt, sizeof(idt));
 }
 
 /*
@@ -171,9 +112,7 @@ void abi_main(void)
 
 	idt_init();
 	map_private();
-	puts_uart("KTAP version 1\n1..");
-	put_dec(NR_CASES);
-	puts_uart("\n");
+	ktap_plan(NR_CASES);
 
 	cpuid(0x80000000, 0, r);
 	max_ext = r[0];
