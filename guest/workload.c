@@ -29,6 +29,11 @@
  *				its result (default: no such case)
  *   wl_coherent_stress=<s>	load it in its stress mode instead, for
  *				this many seconds, while disk passes run
+ *   wl_hv_mark=<I/O port>	x86 only: write 1 to this port before the
+ *				churn's first cycle and 2 after its last,
+ *				so that a hypervisor below that counts the
+ *				guest's shared pages (svm/) reports them at
+ *				both points (default: no marks)
  *   wl_atomic=<module>		load this module of the initramfs
  *				(guest/dma_atomic_pages.c) in a child
  *				process, so that a kernel BUG in it ends
@@ -59,6 +64,9 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#if defined(__x86_64__)
+#include <sys/io.h>
+#endif
 
 #define CHUNK		(256 * 1024)	/* the largest single swiotlb mapping */
 
@@ -85,6 +93,7 @@ static struct {
 	const char *atomic;
 	int churn;
 	int soak;		/* MiB */
+	unsigned long hv_mark;	/* I/O port, 0: none */
 } cfg;
 
 static int case_nr;
@@ -643,12 +652,32 @@ static struct {
 	long rest;
 } churn;
 
+/*
+ * A mark for the hypervisor below (wl_hv_mark): it cannot see where the
+ * workload is, and compares what it counts at two marks.
+ */
+static void hv_mark(unsigned char mark)
+{
+#if defined(__x86_64__)
+	if (!cfg.hv_mark)
+		return;
+	if (ioperm(cfg.hv_mark, 1, 1)) {
+		diag("hv_mark: ioperm(0x%lx): %s", cfg.hv_mark, strerror(errno));
+		return;
+	}
+	outb(mark, cfg.hv_mark);
+#else
+	(void)mark;
+#endif
+}
+
 static bool churn_cycles(int progress)
 {
 	long used = -1;
 	bool ok = true;
 	int i, done = 0;
 
+	hv_mark(1);
 	for (i = 0; i < cfg.churn && ok; i++) {
 		/* each device's own traffic right after its rebind */
 		ok = rebind(&churn.devs[0]) && device_back(false) &&
@@ -665,6 +694,7 @@ static bool churn_cycles(int progress)
 		done += ok;
 		ok = ok && write(progress, "", 1) == 1;
 	}
+	hv_mark(2);
 	diag("device_churn: %d of %d unbind/bind cycles of %s%s%s verified; pool slots in use at rest: %ld before, %ld after",
 	     done, cfg.churn, churn.devs[0].dev, churn.nr_devs > 1 ? " and " : "",
 	     churn.nr_devs > 1 ? churn.devs[1].dev : "", churn.rest, used);
@@ -1077,6 +1107,7 @@ static bool read_settings(void)
 	cfg.coherent_stress = atoi(setting("wl_coherent_stress", "0"));
 	cfg.atomic = setting("wl_atomic", NULL);
 	cfg.churn = atoi(setting("wl_churn", "0"));
+	cfg.hv_mark = strtoul(setting("wl_hv_mark", "0"), NULL, 0);
 	cfg.soak = atoi(setting("wl_soak", "0"));
 	snprintf(cfg.pool, sizeof(cfg.pool), "%s%s", pool,
 		 pool[strlen(pool) - 1] == '/' ? "" : "/");

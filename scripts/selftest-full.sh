@@ -46,6 +46,16 @@ cma_free='s/(dma_free_contiguous)(model->dev, page, size);/__free_pages(page, ge
 doc=Documentation/core-api/dma-direct-memory-encryption.rst
 bad_ref='$a See :ref:`selftest-no-such-label`.'
 
+# The SEV and TDX guests' negative controls (svm/): coherent memory
+# handed to the device with the private encoding, never decrypted, or
+# freed without being encrypted again.
+private_handle='/^static inline dma_addr_t phys_to_dma_direct/,/^}/s/if (is_dma_decrypted(dev))/if (false)/'
+no_decrypt='/^static int dma_set_decrypted/,/^}/s/if (!dma_owns_decryption(dev))/if (true)/'
+no_reencrypt='/^static int dma_set_encrypted/,/^}/s/if (!dma_owns_decryption(dev))/if (true)/'
+
+seed_branch sev-handle series kernel/dma/direct.c "$private_handle" &&
+seed_branch sev-decrypt series kernel/dma/direct.c "$no_decrypt" &&
+seed_branch tdx-reencrypt series kernel/dma/direct.c "$no_reencrypt" &&
 seed_branch warn series kernel/dma/direct.c "$unused" &&
 seed_branch sparse series kernel/dma/direct.c "$sparse_only" &&
 seed_branch size series kernel/dma/direct.c "$growth" &&
@@ -54,7 +64,7 @@ seed_branch docs series "$doc" "$bad_ref" || exit 1
 # selftest.sh seeds (a make check gate): only that the seeds still change
 # today's sources, without the builds below.
 if [ -n "${SEEDS_ONLY:-}" ]; then
-	echo "selftest-full: the 5 source seeds (warn, sparse, size, cma, docs) change their files"
+	echo "selftest-full: the 8 source seeds (sev-handle, sev-decrypt, tdx-reencrypt, warn, sparse, size, cma, docs) change their files"
 	return 0
 fi
 # bisect: the warning comes with one patch and goes with the next, so the
@@ -195,6 +205,32 @@ else
 	echo "upstream-7.3 no 7.3 run in $results: run the upstream-7.3 gate first"
 	bad=1
 fi
+
+# svm-guests: a series kernel with a seeded dma-direct defect, booted in
+# the mode of the emulated platform that can see it, must fail there with
+# the defect's symptom; the series' own kernel (the svm-guests gate's,
+# reused) in the same mode must pass.  One object folder for every seed
+# (only direct.c differs).  The modes that cannot see a seed are in
+# svm/README.md.
+svm_boot() {	# kernel-name ref mode [reuse]: the verdict, then the console
+	local rc=0
+	GUEST_REUSE_KERNEL=${4:-} SVM_LABEL=selftest-svm GUEST_TIMEOUT=150 \
+		"$TOP/scripts/svm-linux.sh" "$tree" "$1" "$3" "$2" || rc=$?
+	cat "$results/selftest-svm-x86_64.log"
+	return $rc
+}
+for seed in "sev-handle:sev:did not power off within:the private encoding in coherent handles" \
+	    "sev-decrypt:sev:Guest says index 23130 is available:coherent memory never decrypted" \
+	    "sev-decrypt:tdx:Guest says index 23130 is available:coherent memory never decrypted" \
+	    "tdx-reencrypt:tdx:MapGPA of pages already there:memory freed while still shared"; do
+	IFS=: read -r name mode symptom what <<<"$seed"
+	expect "svm-$mode" "$what" \
+		svm_boot series series "$mode" 1 -- \
+		failed_with "$symptom" "$scratch/svm-$name-$mode.log" \
+			svm_boot selftest-svm "selftest-$name" "$mode"
+done
+rm -f "$results"/selftest-svm-x86_64.*
+rm -rf "$BUILD"/run/guest-x86_64-selftest-svm
 
 # coherent_stress (soak gate): a module whose fill runs 64 bytes past each
 # buffer, into its neighbour, in the soak gate's kernel (reused, warm).

@@ -17,9 +17,10 @@
 # Environment: GUEST_TIMEOUT (seconds, default 900), GUEST_REUSE_KERNEL,
 #   QEMU, as for scripts/guest-x86_64.sh; SVM_CHURN, the workload's
 #   unbind/bind cycles of the disk (default 10: coherent memory freed and
-#   allocated again).
-# Leaves build/results/<name>-svm-<mode>-x86_64.log (the console: the
-# hypervisor's "hv: " lines, then the kernel's) and its .ktap.
+#   allocated again); SVM_LABEL, the run's name in build/results and
+#   build/run (default <name>-svm-<mode>).
+# Leaves build/results/<label>-x86_64.log (the console: the hypervisor's
+# "hv: " lines, then the kernel's) and its .ktap.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 . "$(dirname "$0")/guest-lib.sh"
@@ -33,7 +34,8 @@ name=${2:?$usage}
 mode=${3:?$usage}
 ref=${4:-}
 [[ $mode = sev || $mode = tdx || $mode = plain ]] || die "$usage"
-GUEST_LABEL=$name-svm-$mode GUEST_TIMEOUT=${GUEST_TIMEOUT:-900} guest_setup x86_64 "$name" "$ksrc"
+GUEST_LABEL=${SVM_LABEL:-$name-svm-$mode} GUEST_TIMEOUT=${GUEST_TIMEOUT:-900} \
+	guest_setup x86_64 "$name" "$ksrc"
 
 export ARCH=x86_64 CROSS_COMPILE=
 guest_kernel "$ksrc" "$ref" "$obj" bzImage "$TOP/guest/x86_64-swiotlb.config"
@@ -63,7 +65,7 @@ qemu=("$QEMU" -M pc -accel tcg -cpu max,+svm,+npt,phys-bits=48 -m 1G -smp 1
       -chardev "socket,id=c0,path=$run/stream.sock,server=on,wait=off"
       -device virtserialport,chardev=c0,name=stream
       -kernel "$hv_obj/svm-hv.elf" -append "mode=$mode"
-      -initrd "$run/vmlinux console=ttyS0 panic=-1 swiotlb=force wl_pool=/sys/kernel/debug/swiotlb wl_stream=port:stream wl_churn=${SVM_CHURN:-10},$run/initramfs.cpio")
+      -initrd "$run/vmlinux console=ttyS0 panic=-1 swiotlb=force wl_pool=/sys/kernel/debug/swiotlb wl_stream=port:stream wl_churn=${SVM_CHURN:-10} wl_hv_mark=0xac0,$run/initramfs.cpio")
 guest_boot "unix:$run/stream.sock" "${qemu[@]}"
 tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
 
@@ -81,6 +83,28 @@ grep -q '^hv: power-off: ' "$log" || [ "$status" = 35 ] ||
 stop=$(grep -m1 '^hv: STOP: ' "$log" || true)
 [ -z "$stop" ] || problems+=("${stop#hv: }")
 cc_line=$(grep -m1 'Memory Encryption Features active:' "$log" || true)
+# TDX: no MapGPA of a page to where it already is (the kernel lost track
+# of it: decrypted it twice, or freed it while still shared and shared it
+# again when it came back), and as many pages shared after the devices'
+# unbind/bind cycles as before (hv: mark 1 and 2, svm/hv/hv.h's
+# HV_MARK_PORT): more is memory freed while still shared.
+if [ "$mode" = tdx ]; then
+	again=$(sed -nE 's/^hv: tdx: MapGPA of pages already there: ([0-9]+) to shared, ([0-9]+) to private$/\1 \2/p' "$log")
+	if [ -z "$again" ]; then
+		problems+=("the hypervisor reported no MapGPA counts")
+	elif [ "$again" != "0 0" ]; then
+		problems+=("MapGPA of pages already there: ${again% *} to shared, ${again#* } to private (decrypted twice, or freed while still shared)")
+	fi
+fi
+if [ "$mode" = tdx ] && [ "${SVM_CHURN:-10}" != 0 ]; then
+	before=$(sed -nE 's/^hv: mark 1: ([0-9]+) pages shared.*/\1/p' "$log")
+	after=$(sed -nE 's/^hv: mark 2: ([0-9]+) pages shared.*/\1/p' "$log")
+	if [ -z "$before" ] || [ -z "$after" ]; then
+		problems+=("the hypervisor reported no shared page count around the unbind/bind cycles")
+	elif [ "$after" != "$before" ]; then
+		problems+=("$((after - before)) pages more shared after the unbind/bind cycles than before ($before, then $after): memory freed while still shared")
+	fi
+fi
 case $mode in
 sev)	[[ $cc_line = *'AMD SEV'* ]] ||
 		problems+=("the kernel did not say it runs with AMD SEV active (a kernel without CONFIG_AMD_MEM_ENCRYPT?)") ;;

@@ -31,9 +31,10 @@ mkdir -p "$results"
 # plain (which convert by page tables alone) the pages the guest's CPU
 # wrote through each view.
 from_below() {	# log
-	local tdx
+	local tdx marks
 	tdx=$(sed -nE 's/^hv: tdx: .*MapGPA ([0-9]+) calls: ([0-9]+) pages to shared, ([0-9]+) to private; ACCEPT [0-9]+ calls, ([0-9]+) pages.*/MapGPA \1: \2 to shared, \3 to private; \4 accepted/p' "$1")
-	[ -z "$tdx" ] || { echo "$tdx"; return; }
+	marks=$(sed -nE 's/^hv: mark [12]: ([0-9]+) pages shared.*/\1/p' "$1" | paste -sd/)
+	[ -z "$tdx" ] || { echo "$tdx; shared before/after the cycles ${marks:-?}"; return; }
 	sed -nE 's/^hv: power-off: .* wrote ([0-9]+) pages of its RAM through the shared view, ([0-9]+) .*/written \1 shared, \2 private/p' "$1"
 }
 

@@ -269,17 +269,25 @@ static void handle_ud(struct vmcb *v, struct guest_regs *regs)
 }
 
 /*
- * The one port intercepted: ACPI's PM1a control register.  The access is
- * done here on the guest's behalf; a write that puts the machine into
- * its sleep state (S5, power-off, for the guests here) first gives the
- * hypervisor its last word.  EXITINFO2 is the next RIP (no NRIPS needed).
+ * The two ports intercepted: the workload's marks, and ACPI's PM1a
+ * control register.  A PM1a access is done here on the guest's behalf;
+ * a write that puts the machine into its sleep state (S5, power-off,
+ * for the guests here) first gives the hypervisor its last word.
+ * EXITINFO2 is the next RIP (no NRIPS needed).
  */
 static void handle_ioio(struct vmcb *v, struct guest_regs *regs)
 {
 	u64 info = v->control.exit_info1;
 	u16 port = info >> 16;
 
-	if (port != exit_power_off_port || (info & (IOIO_STR | IOIO_REP)))
+	if (info & (IOIO_STR | IOIO_REP))
+		unexpected(v, regs);
+	if (port == HV_MARK_PORT && !(info & IOIO_IN)) {
+		linux_mark((u8)v->save.rax);
+		v->save.rip = v->control.exit_info2;
+		return;
+	}
+	if (port != exit_power_off_port)
 		unexpected(v, regs);
 	if (info & IOIO_IN) {
 		if (info & IOIO_SZ8)

@@ -51,6 +51,12 @@
 #define GUEST_IMAGE_GPA		0x00200000UL	/* a flat image is copied here */
 #define BIOS_AREA_END		0x00100000UL	/* the first MiB: BDA, EBDA, ROMs */
 
+/*
+ * A port no device of QEMU's pc machine uses: the guest workload's marks
+ * (guest/workload.c wl_hv_mark), at which the hypervisor reports.
+ */
+#define HV_MARK_PORT		0x0ac0
+
 /* isa-debug-exit at port 0xf4: QEMU exits with (value << 1) | 1. */
 #define DEBUG_EXIT_PORT		0xf4
 #define HV_EXIT_DONE		0x10		/* QEMU status 33 */
@@ -104,6 +110,7 @@ bool npt_translate(u64 gpa, u64 *hpa);
 bool npt_take_flush(void);
 void npt_map_firmware(u64 gpa, u64 size, u64 copy_hpa);
 void npt_count_dirty(u64 *shared, u64 *private);
+void npt_count_views(u64 count[4]);
 
 /*
  * What the guest runs as: main.c reads "mode=" from the hypervisor's
@@ -132,6 +139,7 @@ struct linux_image {
 };
 void linux_load(const struct linux_image *img);
 void linux_power_off(void);
+void linux_mark(u8 mark);
 
 /* svm.c */
 struct vmcb;

@@ -215,6 +215,20 @@ void linux_power_off(void)
 	exit_report();
 }
 
+/*
+ * The workload's mark (exit.c): how many pages are shared now.  For a TDX
+ * guest these are what its MapGPA calls left shared; SEV and plain guests
+ * keep every page in both views.
+ */
+void linux_mark(u8 mark)
+{
+	u64 count[4];
+
+	npt_count_views(count);
+	hv_printf("mark %u: %lu pages shared, %lu private, %lu in both views, %lu in neither\n",
+		  mark, count[NPT_SHARED], count[NPT_PRIVATE], count[NPT_BOTH], count[NPT_NONE]);
+}
+
 /* The PT_LOAD segments at their physical addresses; returns the entry. */
 static u64 load_vmlinux(u64 image, u64 size, bool private, u64 *end)
 {
@@ -298,8 +312,9 @@ void linux_load(const struct linux_image *img)
 	if (!exit_power_off_port)
 		hv_fatal("linux: no FADT with a PM1a control port: the guest's power-off would go unseen");
 	svm_intercept_port(exit_power_off_port);
-	hv_printf("linux: ACPI PM1a control at port 0x%x intercepted, for the power-off\n",
-		  exit_power_off_port);
+	svm_intercept_port(HV_MARK_PORT);
+	hv_printf("linux: ACPI PM1a control at port 0x%x intercepted, for the power-off; port 0x%x for the workload's marks\n",
+		  exit_power_off_port, HV_MARK_PORT);
 
 	if (private) {
 		/* Not the legacy VGA and ROM window: it is not RAM. */

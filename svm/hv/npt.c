@@ -167,6 +167,14 @@ void npt_count_dirty(u64 *shared, u64 *private)
 	}
 }
 
+/* How many pages of the guest's RAM are in each view (indexed by enum npt_view). */
+void npt_count_views(u64 count[4])
+{
+	count[0] = count[1] = count[2] = count[3] = 0;
+	for (u64 i = 0; i < PAGES; i++)
+		count[page_view[i] & NPT_BOTH]++;
+}
+
 /* True once after any change: the next VMRUN flushes the guest's TLB. */
 bool npt_take_flush(void)
 {

@@ -60,6 +60,7 @@ static u64 td_ctls;
 
 static struct {
 	u64 calls, vmcalls, map_gpa, to_shared, to_private, accept, accepted, halts;
+	u64 already_shared, already_private;
 } count;
 
 static void __noreturn stop(struct vmcb *v, const char *what, u64 number)
@@ -71,7 +72,11 @@ static void __noreturn stop(struct vmcb *v, const char *what, u64 number)
 /*
  * MapGPA: the shared bit of @start says which way.  Each page must be
  * guest RAM: to shared, its private view goes (the host may now use the
- * page); to private, both go until the guest accepts it.
+ * page); to private, both go until the guest accepts it.  A page that is
+ * already where the call sends it is counted apart: the TDX module takes
+ * it, but a kernel that asks has lost track of the page (decrypted it
+ * twice, or freed it while still shared and decrypted it again when it
+ * came back), as the realm firmware counts requests for the same RIPAS.
  */
 static u64 map_gpa(u64 start, u64 size)
 {
@@ -81,8 +86,15 @@ static u64 map_gpa(u64 start, u64 size)
 	if (!ALIGNED(gpa | size, PAGE_SIZE) || gpa + size > GUEST_RAM_SIZE || gpa + size < gpa)
 		return VMCALL_INVALID_OPERAND;
 	count.map_gpa++;
-	for (u64 off = 0; off < size; off += PAGE_SIZE)
+	for (u64 off = 0; off < size; off += PAGE_SIZE) {
+		enum npt_view was = npt_view(gpa + off);
+
+		if (shared && was == NPT_SHARED)
+			count.already_shared++;
+		if (!shared && was != NPT_SHARED)
+			count.already_private++;
 		npt_set_view(gpa + off, shared ? NPT_SHARED : NPT_NONE);
+	}
 	if (shared)
 		count.to_shared += size / PAGE_SIZE;
 	else
@@ -254,4 +266,6 @@ void tdx_report(void)
 	hv_printf("tdx: %lu TDCALLs, %lu VMCALLs; MapGPA %lu calls: %lu pages to shared, %lu to private; ACCEPT %lu calls, %lu pages; %lu halts\n",
 		  count.calls, count.vmcalls, count.map_gpa, count.to_shared, count.to_private,
 		  count.accept, count.accepted, count.halts);
+	hv_printf("tdx: MapGPA of pages already there: %lu to shared, %lu to private\n",
+		  count.already_shared, count.already_private);
 }
