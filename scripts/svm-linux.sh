@@ -49,12 +49,13 @@ for f in "$run/vmlinux" "$run/initramfs.cpio"; do
 	[[ $f != *[,\ ]* ]] || die "QEMU's -initrd cannot take a path with a comma or a space: $f"
 done
 
-# phys-bits=48: GPA bit 47 (the C-bit) must be an address bit.  1 GiB:
-# the guest's 256 MiB, the hypervisor and its modules, the private RAM
-# (svm/hv/hv.h).  One vCPU: the hypervisor runs one.  virtio-blk and
-# virtio-console, as for the arm64 guests: swiotlb then serves only the
-# two devices whose unbind/bind cycles the workload counts its slots
-# around (a network device would keep buffers in flight).
+# phys-bits=48: GPA bit 47 (SEV's C-bit, TDX's shared bit) must be an
+# address bit.  1 GiB: the guest's 256 MiB, the hypervisor and its
+# modules, the private RAM (svm/hv/hv.h).  One vCPU: the hypervisor runs
+# one.  virtio-blk and virtio-console, as for the arm64 guests: swiotlb
+# then serves only the two devices whose unbind/bind cycles the workload
+# counts its slots around (a network device would keep buffers in
+# flight).
 # shellcheck disable=SC2054 # QEMU's options are comma lists
 qemu=("$QEMU" -M pc -accel tcg -cpu max,+svm,+npt,phys-bits=48 -m 1G -smp 1
       -nodefaults -display none -monitor none -serial stdio -no-reboot

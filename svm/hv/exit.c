@@ -99,8 +99,10 @@ static const char *view_name(enum npt_view view)
 /*
  * A nested page fault: the guest used a view of a page that is not mapped
  * (for a TDX guest, the view its page is not in now), or a GPA outside
- * its RAM, firmware tables and MMIO.  The run stops here, as a TDX module
- * stops a TD that touches a private page through the wrong alias.
+ * its RAM, firmware tables and MMIO.  The run stops here.  On TDX a
+ * private mapping of a shared page shuts the guest down (as 7.2's
+ * comment in tdx_early_init() says), and a shared access to a private
+ * page finds no mapping in the host's tables.
  */
 static void __noreturn handle_npf(struct vmcb *v, struct guest_regs *regs)
 {
@@ -153,9 +155,11 @@ static void handle_cpuid(struct vmcb *v, struct guest_regs *regs)
 	switch (leaf) {
 	case 0:
 		/*
-		 * TDX runs on Intel CPUs, and 7.2 takes an AMD vendor for an
-		 * AMD platform (bsp_determine_snp() sets cc_vendor): the TDX
-		 * guest sees "GenuineIntel" and the leaves up to 0x21.
+		 * TDX runs on Intel CPUs.  On an AMD vendor 7.2's
+		 * bsp_determine_snp() sets cc_vendor to AMD after
+		 * tdx_early_init() set it to Intel, and the guest loses its
+		 * memory encryption: the TDX guest sees "GenuineIntel", and
+		 * the leaves up to 0x21.
 		 */
 		if (hv_mode == HV_MODE_TDX) {
 			if (r[0] < CPUID_TDX_LEAF)

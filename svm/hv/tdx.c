@@ -13,11 +13,13 @@
  *   TOPOLOGY_ENUM_CONFIGURED.
  * - TDG.MEM.PAGE.ACCEPT: a page that MapGPA made private is zeroed and
  *   mapped private; any other page is refused, as the module refuses a
- *   page that is not pending.
+ *   page that is not pending (here always with TDX_OPERAND_INVALID; the
+ *   module has codes of its own, and 7.2 only tests for non-zero).
  * - TDG.VP.VMCALL (the host's calls, with status in R10): MapGPA, which
  *   moves each page of the range to its shared view, or unmaps it until
  *   it is accepted (npt.c); HLT, a real halt until an interrupt, which
- *   is then handed to the guest; port and MMIO I/O; ReportFatalError,
+ *   is then handed to the guest (R12, "interrupts blocked", is 0 from
+ *   7.2's tdx_halt() and not looked at); port and MMIO I/O; ReportFatalError,
  *   which stops the run with the guest's message.
  * - TDG.VP.VEINFO.GET: no #VE is ever injected here (CPUID, MSRs, port
  *   I/O and MMIO run natively on this CPU), so a call stops the run.
