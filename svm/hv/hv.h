@@ -2,7 +2,7 @@
 /*
  * The SVM hypervisor: an L1 of ours, booted by QEMU's multiboot loader
  * (TCG), that runs one guest as L2 under AMD SVM with nested paging and
- * emulates what a SEV (later also TDX) guest asks of its platform.  An
+ * emulates what a SEV or a TDX guest asks of its platform.  An
  * emulated platform, no encryption, no firmware: see ../README.md.
  */
 #ifndef SVM_HV_H

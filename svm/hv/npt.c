@@ -3,23 +3,26 @@
  * The guest's GPA space: AMD nested page tables (4-level, the host's
  * paging mode at VMRUN), walked by the CPU after the guest's own tables.
  *
- * - Each 4 KiB page of the guest's RAM has two addresses: its GPA, the
- *   shared view, mapped to the same HPA (what QEMU's devices and the
- *   hypervisor see), and GPA | bit 47, the private view (a SEV guest sets
- *   the C-bit in its PTEs for private memory), mapped to other RAM at
- *   PRIVATE_BASE + GPA.  So a page written through one view reads back
- *   different memory through the other, as on SEV where the host sees
- *   only ciphertext of private pages.
+ * - Each 4 KiB page of the guest's RAM has two addresses: the shared
+ *   view, mapped to the same HPA (what QEMU's devices and the hypervisor
+ *   see), and the private view, mapped to other RAM at PRIVATE_BASE +
+ *   GPA.  For SEV the shared view is the plain GPA and the private one
+ *   GPA | bit 47 (the C-bit); for TDX the private view is the plain GPA
+ *   and the shared one GPA | bit 47 (the shared bit).  So a page written
+ *   through one view reads back different memory through the other, as
+ *   on SEV where the host sees only ciphertext of private pages.
  * - npt_set_view() chooses per page which views are mapped and records it
- *   in page_view[], as realm/fw/stage2.c does for the RIPAS: this step
- *   maps both for every page (not enforcing); a later step makes a page
- *   private or shared on the guest's request (the GHCB's page state
- *   change, TDX's MapGPA) and unmaps the other view, so that the guest's
- *   access to the wrong one is a nested page fault the hypervisor stops
- *   the run on, with the GPA.
+ *   in page_view[], as realm/fw/stage2.c does for the RIPAS.  SEV and
+ *   plain guests have both views of every page (SEV hardware does not
+ *   enforce either); a TDX guest's pages follow its MapGPA and ACCEPT
+ *   calls (tdx.c), so that an access through the other view is a nested
+ *   page fault the hypervisor stops the run on (exit.c).
+ * - The firmware's tables above the guest's RAM: both views, the private
+ *   one a copy (npt_map_firmware()).
  * - [MMIO_BASE, 4 GiB) is identity with 2 MiB pages: local APIC, I/O
- *   APIC, HPET, PCI BARs.  Everything else is unmapped: the hypervisor,
- *   its tables and the private RAM's own HPAs are out of the guest's reach.
+ *   APIC, HPET, PCI BARs (for TDX in both views).  Everything else is
+ *   unmapped: the hypervisor, its tables and the private RAM's own HPAs
+ *   are out of the guest's reach.
  *
  * Nested tables need the U bit in every entry (nested walks are user
  * accesses); NX is not used (the host's EFER.NXE is clear, so bit 63

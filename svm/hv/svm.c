@@ -5,21 +5,23 @@
  * Intercepted, and why (exit.c handles each):
  * - VMRUN: the architecture requires it (QEMU fails VMRUN with
  *   VMEXIT_INVALID without it); the guest sees no SVM in CPUID anyway.
- * - CPUID: the guest must see SEV (leaf 0x8000001f) and must not see what
- *   we do not emulate (LA57, SVM).
+ * - CPUID: the guest must see SEV (leaf 0x8000001f) or TDX (leaf 0x21)
+ *   and must not see what we do not emulate (LA57, SVM).
  * - MSR, through the permission bitmap: only SEV_STATUS (0xc0010131),
- *   read and write.  Every other MSR in the bitmap's three ranges goes to
+ *   read and write.  (Nested page faults need no intercept bit: with
+ *   nested paging they always exit, and stop the run.)  Every other MSR in the bitmap's three ranges goes to
  *   QEMU directly; MSRs outside them always exit (APM), and stop the run.
  * - #UD: TDCALL (66 0f 01 cc) is undefined on AMD; the hypervisor decodes
- *   it at the guest's RIP (later: the TDX module's calls).
+ *   it at the guest's RIP (in TDX mode: the emulated module's calls,
+ *   tdx.c).
  * - HLT, for the ABI test only: its way to say it has finished.  A Linux
  *   guest's HLT is not intercepted: it halts until an interrupt, as on
  *   hardware.
  * - SHUTDOWN: a triple fault in the guest stops the run with its RIP
  *   instead of resetting the machine.
- * - IOIO, for one port of a Linux guest: ACPI's PM1a control register,
+ * - IOIO, for two ports of a Linux guest: ACPI's PM1a control register,
  *   so that the hypervisor reports before the guest powers the machine
- *   off (exit.c).
+ *   off, and HV_MARK_PORT, the workload's marks (exit.c).
  * Not intercepted: other I/O (the guest's port I/O reaches QEMU's UART,
  * PIT, isa-debug-exit ... directly), INTR (with V_INTR_MASKING clear a
  * physical interrupt goes straight into the guest's IDT), CR and DR
