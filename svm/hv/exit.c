@@ -131,12 +131,17 @@ static void inject(struct vmcb *v, u8 vec, bool has_err, u32 err)
 	v->control.event_inj_err = err;
 }
 
+/* QEMU's highest basic CPUID leaf, read once. */
 static u32 host_max_basic_leaf(void)
 {
+	static u32 max;
 	u32 r[4];
 
-	cpuid(0, 0, r);
-	return r[0];
+	if (!max) {
+		cpuid(0, 0, r);
+		max = r[0];
+	}
+	return max;
 }
 
 static void handle_cpuid(struct vmcb *v, struct guest_regs *regs)

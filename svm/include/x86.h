@@ -31,44 +31,24 @@ typedef uint64_t u64;
 #define UART_LSR		5
 #define UART_LSR_THRE		0x20
 
-static inline void outb(u16 port, u8 val)
-{
-	asm volatile("outb %0, %1" : : "a"(val), "Nd"(port));
+/* outb()/inb(), outw()/inw(), outl()/inl(), as the kernel's BUILDIO makes them. */
+#define X86_PORT_IO(bwl, type)						\
+static inline void out##bwl(u16 port, type val)				\
+{									\
+	asm volatile("out" #bwl " %0, %1" : : "a"(val), "Nd"(port));	\
+}									\
+									\
+static inline type in##bwl(u16 port)					\
+{									\
+	type val;							\
+									\
+	asm volatile("in" #bwl " %1, %0" : "=a"(val) : "Nd"(port));	\
+	return val;							\
 }
 
-static inline u8 inb(u16 port)
-{
-	u8 val;
-
-	asm volatile("inb %1, %0" : "=a"(val) : "Nd"(port));
-	return val;
-}
-
-static inline void outw(u16 port, u16 val)
-{
-	asm volatile("outw %0, %1" : : "a"(val), "Nd"(port));
-}
-
-static inline u16 inw(u16 port)
-{
-	u16 val;
-
-	asm volatile("inw %1, %0" : "=a"(val) : "Nd"(port));
-	return val;
-}
-
-static inline void outl(u16 port, u32 val)
-{
-	asm volatile("outl %0, %1" : : "a"(val), "Nd"(port));
-}
-
-static inline u32 inl(u16 port)
-{
-	u32 val;
-
-	asm volatile("inl %1, %0" : "=a"(val) : "Nd"(port));
-	return val;
-}
+X86_PORT_IO(b, u8)
+X86_PORT_IO(w, u16)
+X86_PORT_IO(l, u32)
 
 static inline u64 rdmsr(u32 msr)
 {
