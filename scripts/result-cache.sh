@@ -3,7 +3,7 @@
 #
 # A gate's verdict is a function of what it reads: the harness and the
 # series (every file of this repository but docs/ and README.md, which no
-# gate reads), the kernel tree's branches (by their tree objects, so a
+# gate reads, and the component folders it does not read), the kernel tree's branches (by their tree objects, so a
 # KSRC tree or a changed patch gives other ones), the Debian packages
 # installed (compilers, QEMU, Sphinx) and the harness's environment
 # variables.  A gate that passed is kept under a hash of all of that
@@ -30,17 +30,34 @@ declare -A result_extras=(
 	[selftest]=""
 )
 
+# The component folders (guest/, realm/, svm/, vmm/) each cached gate
+# reads, through its scripts; the others are left out of its key, so
+# that a change to the realm firmware, say, runs only the realm and
+# selftest gates again.  The KUnit, bisect, reproduce, docs, size and
+# hotpath gates read none of them.
+result_components=(guest realm svm vmm)
+declare -A result_reads=(
+	[guest-arm64]="guest"
+	[guest-kasan]="guest"
+	[realm]="guest realm"
+	[selftest]="guest realm svm vmm"
+)
+
 # result_key <gate> <command...>: the hash of everything the gate reads;
 # fails (no caching) outside a git checkout of this repository.
 result_key() {
 	local top=${RESULT_TOP:-$TOP} ktree=${RESULT_TREE:-$BUILD/tree}
+	local c skip=()
 	git -C "$top" rev-parse --git-dir >/dev/null 2>&1 || return 1
+	for c in "${result_components[@]}"; do
+		[[ " ${result_reads[$1]:-} " = *" $c "* ]] || skip+=(-e "^$c/")
+	done
 	{
 		# The command names scripts by their path in this checkout; a
 		# clone elsewhere (CI's) runs the same command.
 		printf 'gate'; printf ' %q' "${@//"$top"/.}"; echo
 		(cd "$top" && git ls-files -z -co --exclude-standard |
-			grep -zv -e '^docs/' -e '^README\.md$' | sort -z |
+			grep -zv -e '^docs/' -e '^README\.md$' "${skip[@]}" | sort -z |
 			xargs -0 -r sha256sum)
 		git -C "$ktree" for-each-ref --format='%(refname) %(tree)' refs/heads
 		dpkg-query -W -f '${Package} ${Version}\n'

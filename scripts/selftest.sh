@@ -62,9 +62,13 @@ same_key() {	# file-to-edit [VAR=value]: the key stays after the edit
 	after=$(key_of "$copy" ${2:-}) || return 2
 	[ "$before" = "$after" ]
 }
-key_of() {	# repository-copy [VAR=value...]: its key for a gate
+key_of() {	# repository-copy [VAR=value...]: its key for gate $key_gate (kunit)
 	RESULT_TOP=$1 env "${@:2}" bash -c ". '$TOP/scripts/common.sh' &&
-		. '$TOP/scripts/result-cache.sh' && result_key kunit '$1/scripts/kunit.sh' series"
+		. '$TOP/scripts/result-cache.sh' && result_key ${key_gate:-kunit} '$1/scripts/kunit.sh' series"
+}
+same_key_for() {	# gate file-to-edit: same_key, for that gate's key
+	local key_gate=$1
+	same_key "$2"
 }
 # The same files at another path (a fresh clone elsewhere) keep the key.
 other_path_key() {	# [sed-script for the second copy's patches]
@@ -84,6 +88,18 @@ result_cache_seeds() {
 		same_key README.md -- same_key README.md GUEST_TIMEOUT=1
 	expect result-cache "a clone elsewhere with one patch changed keeps the key" \
 		other_path_key -- other_path_key 's/^Subject: /Subject: x/'
+	# Each gate's key leaves out the component folders it does not read
+	# (result_reads), but never one it reads.
+	expect result-cache "an edited realm/ file keeps the realm gate's key" \
+		same_key_for realm README.md -- same_key_for realm realm/README.md
+	expect result-cache "an edited guest/ file keeps the guest gate's key" \
+		same_key_for guest-arm64 README.md -- same_key_for guest-arm64 guest/workload.c
+	expect result-cache "an edited svm/ file keeps the selftest gate's key" \
+		same_key_for selftest README.md -- same_key_for selftest svm/hv/tdx.c
+	if ! same_key_for kunit svm/hv/tdx.c || ! same_key_for realm vmm/main.c; then
+		echo "result-cache: a key changed with a folder its gate does not read"
+		bad=1
+	fi
 }
 
 case ${1:-} in
