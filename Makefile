@@ -91,10 +91,10 @@ svm:
 # on an emulated SEV or a TDX guest on an emulated TDX module, and as the
 # same guest without either (the control).
 sev: tree
-	$(S)/svm-trees.sh sev plain
+	$(S)/svm-trees.sh sev plain vendor-sev
 
 tdx: tree
-	$(S)/svm-trees.sh tdx plain
+	$(S)/svm-trees.sh tdx plain vendor-tdx
 
 # The arm64 guest under load: 1 GiB of verified disk I/O from four
 # processes while the console is rebound, 50 unbind/bind cycles, and

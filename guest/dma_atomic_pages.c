@@ -8,12 +8,14 @@
  * module for wl_atomic= (the realm gate, scripts/realm-trees.sh); it is
  * built out of tree against the guest kernel.
  *
- * At load it takes the first virtio-mmio transport without a restricted
- * pool (the realm gate boots without pools for this case), and
- * for @rounds rounds allocates @batch buffers of one to four pages with
+ * At load it takes the first virtio-mmio transport (a realm's devices) or,
+ * failing that, virtio-pci device (an x86 guest's) without a restricted
+ * pool (the realm gate boots without pools for this case), and for
+ * @rounds rounds allocates @batch buffers of one to four pages with
  * GFP_ATOMIC, checks that each handle is the shared encoding of its pages
- * (the top IPA bit in a realm), fills each buffer through its linear
- * address, which the pool made shared, checks all of them, and frees them.
+ * (the top IPA bit in a realm, the address itself in a SEV or TDX guest),
+ * fills each buffer through its linear address, which the pool made
+ * shared, checks all of them, and frees them.
  * Allocating a batch before freeing it makes the pool hand out more than
  * its first page.
  *
@@ -21,10 +23,12 @@
  * unencrypted DMA: dma-direct would not use the atomic pools at all.  Any
  * other failure fails the load; "result" says what was done.
  */
+#include <linux/cc_platform.h>
 #include <linux/device.h>
 #include <linux/dma-direct.h>
 #include <linux/dma-mapping.h>
 #include <linux/module.h>
+#include <linux/pci.h>
 #include <linux/platform_device.h>
 #include <linux/slab.h>
 #include <linux/swiotlb.h>
@@ -49,15 +53,49 @@ struct atomic_buf {
 	size_t size;
 };
 
+struct unpooled_match {
+	const char *driver;
+	struct device *dev;
+};
+
+/* A device bound to the driver named in @data that has no restricted pool. */
 static int unpooled(struct device *dev, void *data)
 {
-	struct device **found = data;
+	struct unpooled_match *match = data;
 
-	if (!dev->driver || strcmp(dev->driver->name, "virtio-mmio") ||
+	if (!dev->driver || strcmp(dev->driver->name, match->driver) ||
 	    (dev->dma_io_tlb_mem && is_swiotlb_for_alloc(dev)))
 		return 0;
-	*found = get_device(dev);
+	match->dev = get_device(dev);
 	return 1;
+}
+
+/* The first unpooled virtio-mmio transport, or else virtio-pci device. */
+static struct device *unpooled_virtio(void)
+{
+	struct unpooled_match match = { .driver = "virtio-mmio" };
+
+	bus_for_each_dev(&platform_bus_type, NULL, &match, unpooled);
+#ifdef CONFIG_PCI
+	if (!match.dev) {
+		match.driver = "virtio-pci";
+		bus_for_each_dev(&pci_bus_type, NULL, &match, unpooled);
+	}
+#endif
+	return match.dev;
+}
+
+/*
+ * Whether dma-direct shares this device's memory.  x86 does not export
+ * force_dma_unencrypted(); in a guest it says what cc_platform_has() says.
+ */
+static bool shares_dma_memory(struct device *dev)
+{
+#ifdef CONFIG_X86
+	return cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT);
+#else
+	return force_dma_unencrypted(dev);
+#endif
 }
 
 static u8 pattern(unsigned int round, unsigned int i, size_t off)
@@ -110,18 +148,18 @@ static int one_round(struct device *dev, unsigned int round,
 static int __init atomic_pages_init(void)
 {
 	struct atomic_buf *bufs;
-	struct device *dev = NULL;
+	struct device *dev;
 	unsigned int round;
 	int ret = 0;
 
 	if (!rounds || !batch || batch > MAX_BATCH)
 		return -EINVAL;
-	bus_for_each_dev(&platform_bus_type, NULL, &dev, unpooled);
+	dev = unpooled_virtio();
 	if (!dev) {
-		pr_err("atomic pages: no bound platform device without a restricted DMA pool\n");
+		pr_err("atomic pages: no bound virtio device without a restricted DMA pool\n");
 		return -ENODEV;
 	}
-	if (!force_dma_unencrypted(dev)) {
+	if (!shares_dma_memory(dev)) {
 		dev_err(dev, "atomic pages: the device does not force unencrypted DMA\n");
 		ret = -EOPNOTSUPP;
 		goto out;

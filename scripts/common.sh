@@ -87,8 +87,44 @@ restore_ref() {
 	trap - EXIT
 }
 
+# commit_with_edit <tree> <parent> <file> <sed-script> <subject>: prints
+# a new commit of <tree> on <parent> that changes <file> by <sed-script>,
+# made without touching the checkout, the index or any branch.  Its
+# author, committer and dates are fixed, so one edit of one parent is
+# always the same commit and a kernel built from it can be reused.
+commit_with_edit() {
+	local tree=$1 parent=$2 file=$3 edit=$4 subject=$5 blob dir rc=0
+	blob=$(git -C "$tree" show "$parent:$file" | sed "$edit" |
+		git -C "$tree" hash-object -w --stdin) || return 1
+	[ "$blob" != "$(git -C "$tree" rev-parse "$parent:$file")" ] ||
+		{ echo "commit_with_edit: the sed script did not change $file of $parent" >&2; return 1; }
+	dir=$(mktemp -d)
+	GIT_INDEX_FILE=$dir/index git -C "$tree" read-tree "$parent" &&
+	GIT_INDEX_FILE=$dir/index git -C "$tree" update-index --cacheinfo "100644,$blob,$file" &&
+	GIT_AUTHOR_NAME=harness GIT_AUTHOR_EMAIL=harness@invalid \
+	GIT_COMMITTER_NAME=harness GIT_COMMITTER_EMAIL=harness@invalid \
+	GIT_AUTHOR_DATE=$(git -C "$tree" log -1 --format=%ct "$parent") \
+	GIT_COMMITTER_DATE=$(git -C "$tree" log -1 --format=%ct "$parent") \
+		git -C "$tree" commit-tree -p "$parent" -m "$subject" \
+			"$(GIT_INDEX_FILE=$dir/index git -C "$tree" write-tree)" || rc=1
+	rm -rf "$dir"
+	return $rc
+}
+
 # The kernel's own complaints in a console log, one per line: a run that
 # passes its tests while the kernel logs one of these has not passed.
 kernel_splats() {	# console-log
 	grep -E '(BUG:|WARNING:|Oops|Unable to handle|Kernel panic|UBSAN:|KASAN:|kernel BUG)' "$1" || true
+}
+
+# freed_by_module <log>: a kernel complaint in the log whose trace runs
+# from the atomic pool module (guest/dma_atomic_pages.c) into a free of
+# pages.  arm64 shows dma_free_pages() and the page allocator's frames
+# above the module's; on x86 the calls between are tail calls, and the
+# module's frame follows the RIP in ___free_pages().
+freed_by_module() {
+	awk '/cut here/ { freeing = 0 }
+	     /(RIP: [0-9a-f]+:|pc : |^ )(dma_free_pages|_*free_pages)\+/ { freeing = 1 }
+	     freeing && / atomic_pages_init\+/ { found = 1 }
+	     END { exit !found }' "$1"
 }

@@ -53,27 +53,7 @@ pool_align=0x200000
 export ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
 guest_kernel "$ksrc" "$ref" "$obj" Image "$guest/arm64-rpool.config" "${extra[@]}"
 files=()
-if [ -n "${GUEST_MODULE:-}" ]; then
-	[ -f "$GUEST_MODULE" ] || die "no GUEST_MODULE source $GUEST_MODULE"
-	grep -qx 'CONFIG_MODULES=y' "$obj/.config" ||
-		die "GUEST_MODULE needs a guest kernel with modules (add guest/modules.config)"
-	mod=$(basename "$GUEST_MODULE" .c)
-	# Built once per kernel and source (many boots reuse one kernel): in
-	# the kernel's folder, again only when the source or vmlinux changed.
-	moddir=$obj/module-$mod
-	if ! cmp -s "$GUEST_MODULE" "$moddir/$mod.c" || [ ! -f "$moddir/$mod.ko" ] ||
-	   [ "$obj/vmlinux" -nt "$moddir/$mod.ko" ]; then
-		rm -rf "$moddir"
-		mkdir -p "$moddir"
-		cp "$GUEST_MODULE" "$moddir/$mod.c"
-		echo "obj-m := $mod.o" > "$moddir/Kbuild"
-		# The kernel's own modules step writes Module.symvers, which
-		# an external module links against.
-		kmake -C "$obj" modules
-		kmake -C "$obj" M="$moddir" W=1 modules
-	fi
-	files=("/$mod.ko" "$moddir/$mod.ko")
-fi
+[ -z "${GUEST_MODULE:-}" ] || guest_module "$obj" "$GUEST_MODULE"
 guest_initramfs "$run" aarch64-linux-gnu-gcc "$obj" "${files[@]}"
 
 # --- device tree --------------------------------------------------------

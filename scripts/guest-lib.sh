@@ -116,6 +116,32 @@ guest_kernel() {
 	build_time=$((SECONDS - start))
 }
 
+# guest_module <obj> <source>: the module <source> (one C file) built
+# against the kernel in <obj>, which needs guest/modules.config; sets
+# files to its place in the initramfs (/<name>.ko) and on the host, for
+# guest_initramfs.  Built once per kernel and source (many boots reuse one
+# kernel), in the kernel's folder, again only when either changed.
+guest_module() {
+	local obj=$1 src=$2 mod moddir
+	[ -f "$src" ] || die "no module source $src"
+	grep -qx 'CONFIG_MODULES=y' "$obj/.config" ||
+		die "a guest module needs a kernel with modules (add guest/modules.config)"
+	mod=$(basename "$src" .c)
+	moddir=$obj/module-$mod
+	if ! cmp -s "$src" "$moddir/$mod.c" || [ ! -f "$moddir/$mod.ko" ] ||
+	   [ "$obj/vmlinux" -nt "$moddir/$mod.ko" ]; then
+		rm -rf "$moddir"
+		mkdir -p "$moddir"
+		cp "$src" "$moddir/$mod.c"
+		echo "obj-m := $mod.o" > "$moddir/Kbuild"
+		# The kernel's own modules step writes Module.symvers, which
+		# an external module links against.
+		kmake -C "$obj" modules
+		kmake -C "$obj" M="$moddir" W=1 modules
+	fi
+	files=("/$mod.ko" "$moddir/$mod.ko")
+}
+
 # guest_initramfs <run> <cc> <obj> [<guest path> <host file>]...
 # guest/workload.c, statically linked, as /init, plus extra files, in
 # $run/initramfs.cpio (made by the kernel's own usr/gen_init_cpio).

@@ -98,13 +98,6 @@ judge() {
 	[ "$verdict" = ok ]
 }
 
-# freed_by_module <log>: a call trace in the log has dma_free_pages()
-# called from the atomic pool module (guest/dma_atomic_pages.c).
-freed_by_module() {
-	awk '/ atomic_pages_init\+/ && prev ~ / dma_free_pages\+/ { found = 1 }
-	     { prev = $0 } END { exit !found }' "$1"
-}
-
 # judge_atomic <name> <log>: the atomic pool boot's table row; fails if
 # the tree does not behave as it must.
 judge_atomic() {

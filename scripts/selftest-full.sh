@@ -14,15 +14,9 @@
 # seed_branch <name> <parent> <file> <sed-script>: branch selftest-<name>,
 # one commit on <parent> that edits <file> of <parent> with sed.
 seed_branch() {
-	local idx=$scratch/index blob commit
-	blob=$(git -C "$tree" show "$2:$3" | sed "$4" | git -C "$tree" hash-object -w --stdin) &&
-	[ "$blob" != "$(git -C "$tree" rev-parse "$2:$3")" ] ||
-		{ echo "seed_branch $1: the sed script did not change $3"; return 1; }
-	GIT_INDEX_FILE=$idx git -C "$tree" read-tree "$2" &&
-	GIT_INDEX_FILE=$idx git -C "$tree" update-index --cacheinfo "100644,$blob,$3" &&
-	commit=$(git -C "$tree" commit-tree -p "$2" -m "selftest: $1" \
-		"$(GIT_INDEX_FILE=$idx git -C "$tree" write-tree)") &&
-	git -C "$tree" branch -q -f "selftest-$1" "$commit"
+	local commit
+	commit=$(commit_with_edit "$tree" "$2" "$3" "$4" "selftest: $1") &&
+		git -C "$tree" branch -q -f "selftest-$1" "$commit"
 }
 seed_branches_delete() {
 	git -C "$tree" for-each-ref --format='%(refname:short)' 'refs/heads/selftest-*' |

@@ -18,7 +18,8 @@
 #   QEMU, as for scripts/guest-x86_64.sh; SVM_CHURN, the workload's
 #   unbind/bind cycles of the disk (default 10: coherent memory freed and
 #   allocated again); SVM_LABEL, the run's name in build/results and
-#   build/run (default <name>-svm-<mode>).
+#   build/run (default <name>-svm-<mode>, or <name>-vendor-svm-<mode>);
+#   SVM_VENDOR=1, the vendor variant (below).
 # Leaves build/results/<label>-x86_64.log (the console: the hypervisor's
 # "hv: " lines, then the kernel's) and its .ktap.
 set -euo pipefail
@@ -34,12 +35,36 @@ name=${2:?$usage}
 mode=${3:?$usage}
 ref=${4:-}
 [[ $mode = sev || $mode = tdx || $mode = plain ]] || die "$usage"
+
+# The vendor variant: a TDX guest OS vendor builds its 6.18.y and 7.x
+# kernels with INTEL_TDX_GUEST selecting DMA_DIRECT_REMAP, which makes
+# pool.c vmap the atomic pools, as on arm64.  Its kernel is built from a
+# commit of our own on <git-ref> with that one Kconfig line, plus modules
+# and the page allocator's checks, and the workload loads the atomic pool
+# module (guest/dma_atomic_pages.c): GFP_ATOMIC dma_alloc_pages() and
+# dma_free_pages(), the path of the series' first patch.  Our kernel has
+# the SEV and TDX guest code in one, so both modes get the remap.
+fragments=("$TOP/guest/x86_64-swiotlb.config")
+wl_extra=
+if [ "${SVM_VENDOR:-}" = 1 ]; then
+	select_remap='/^config INTEL_TDX_GUEST$/,/^$/s/^\tselect X86_MEM_ENCRYPT$/&\n\tselect DMA_DIRECT_REMAP/'
+	ref=$(commit_with_edit "$ksrc" "${ref:-HEAD}" arch/x86/Kconfig "$select_remap" \
+		"x86/tdx: the vendor variant, INTEL_TDX_GUEST selects DMA_DIRECT_REMAP") ||
+		die "the vendor variant's Kconfig line does not apply to ${4:-HEAD} of $ksrc"
+	name=$name-vendor
+	fragments+=("$TOP/guest/modules.config" "$TOP/guest/debug-vm.config")
+	wl_extra=" wl_atomic=/dma_atomic_pages.ko page_poison=1"
+elif [ -n "${SVM_VENDOR:-}" ]; then
+	die "SVM_VENDOR is 1 (the vendor variant) or unset"
+fi
 GUEST_LABEL=${SVM_LABEL:-$name-svm-$mode} GUEST_TIMEOUT=${GUEST_TIMEOUT:-900} \
 	guest_setup x86_64 "$name" "$ksrc"
 
 export ARCH=x86_64 CROSS_COMPILE=
-guest_kernel "$ksrc" "$ref" "$obj" bzImage "$TOP/guest/x86_64-swiotlb.config"
-guest_initramfs "$run" gcc "$obj"
+guest_kernel "$ksrc" "$ref" "$obj" bzImage "${fragments[@]}"
+files=()
+[ -z "$wl_extra" ] || guest_module "$obj" "$TOP/guest/dma_atomic_pages.c"
+guest_initramfs "$run" gcc "$obj" "${files[@]}"
 # The hypervisor loads vmlinux's segments itself; symbols only cost copies.
 objcopy --strip-all "$obj/vmlinux" "$run/vmlinux"
 hv_obj=$BUILD/obj/svm-hv
@@ -66,7 +91,7 @@ qemu=("$QEMU" -M pc -accel tcg -cpu max,+svm,+npt,phys-bits=48 -m 1G -smp 1
       -chardev "socket,id=c0,path=$run/stream.sock,server=on,wait=off"
       -device virtserialport,chardev=c0,name=stream
       -kernel "$hv_obj/svm-hv.elf" -append "mode=$mode"
-      -initrd "$run/vmlinux console=ttyS0 panic=-1 swiotlb=force wl_pool=/sys/kernel/debug/swiotlb wl_stream=port:stream wl_churn=${SVM_CHURN:-10} wl_hv_mark=0xac0,$run/initramfs.cpio")
+      -initrd "$run/vmlinux console=ttyS0 panic=-1 swiotlb=force wl_pool=/sys/kernel/debug/swiotlb wl_stream=port:stream wl_churn=${SVM_CHURN:-10} wl_hv_mark=0xac0$wl_extra,$run/initramfs.cpio")
 guest_boot "unix:$run/stream.sock" "${qemu[@]}"
 tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
 

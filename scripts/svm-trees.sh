@@ -9,18 +9,27 @@
 # disk, no DMA-API debug error, and for TDX no access the nested tables
 # refuse.
 #
+# The vendor modes (vendor-sev, vendor-tdx) boot the vendor variant of
+# both trees (svm-linux.sh's SVM_VENDOR=1: INTEL_TDX_GUEST selects
+# DMA_DIRECT_REMAP, so the atomic pools are vmap'd) with the atomic pool
+# module.  The series must pass; stock 7.2 must show the atomic pool bug,
+# a kernel complaint whose call trace runs from the module through
+# dma_free_pages() (the negative control), and a stock boot without it
+# fails the run.
+#
 # Writes build/results/<tree>-svm-<mode>-x86_64.{log,ktap} and
 # svm-guests.md, one table per mode.
 #
-# Usage: scripts/svm-trees.sh [sev|tdx|plain]...   (default: all three)
+# Usage: scripts/svm-trees.sh [sev|tdx|plain|vendor-sev|vendor-tdx]...
+#   (default: all five)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 modes=("$@")
-[ ${#modes[@]} -gt 0 ] || modes=(sev tdx plain)
+[ ${#modes[@]} -gt 0 ] || modes=(sev tdx plain vendor-sev vendor-tdx)
 for m in "${modes[@]}"; do
-	[[ $m = sev || $m = tdx || $m = plain ]] ||
-		die "usage: svm-trees.sh [sev|tdx|plain]...   (unknown mode '$m')"
+	[[ $m =~ ^(sev|tdx|plain|vendor-sev|vendor-tdx)$ ]] ||
+		die "usage: svm-trees.sh [sev|tdx|plain|vendor-sev|vendor-tdx]...   (unknown mode '$m')"
 done
 tree=$BUILD/tree
 results=$BUILD/results
@@ -38,9 +47,25 @@ from_below() {	# log
 	sed -nE 's/^hv: power-off: .* wrote ([0-9]+) pages of its RAM through the shared view, ([0-9]+) .*/written \1 shared, \2 private/p' "$1"
 }
 
+# atomic <tree> <log>: the atomic pool case and the first kernel
+# complaint, as table cells, then whether the tree behaved as it must (0)
+# or not (1): the series without a complaint, stock with one that the
+# module's dma_free_pages() call caused.
+atomic() {
+	local case splat
+	case=$(grep -E '^(not )?ok [0-9]+ atomic_pages$' "$2" | sed -E 's/ [0-9]+ atomic_pages$//' || true)
+	splat=$(kernel_splats "$2" | head -n 1 | sed -E 's/^\[[ 0-9.]+\] //' | cut -c1-60)
+	echo "${case:-missing} | ${splat:-none}"
+	if [ "$1" = stock ]; then
+		[ "$case" != ok ] && [ -n "$splat" ] && freed_by_module "$2"
+	else
+		[ "$case" = ok ] && [ -z "$splat" ]
+	fi
+}
+
 # One row of a table from a run's console log.
-row() {	# tree mode verdict
-	local log=$results/$1-svm-$2-x86_64.log ktap=$results/$1-svm-$2-x86_64.ktap
+row() {	# tree label verdict [atomic-cells]
+	local log=$results/$2-x86_64.log ktap=$results/$2-x86_64.ktap
 	local ok planned mib mismatches cycles dma time cc stop
 	ok=$(grep -cE '^ok ' "$ktap" 2>/dev/null || true)
 	planned=$(sed -nE 's/^1\.\.([0-9]+)$/\1/p' "$ktap" 2>/dev/null | head -n 1)
@@ -49,10 +74,10 @@ row() {	# tree mode verdict
 	mismatches=$(sed -nE 's/.* ([0-9]+) mismatches.*/\1/p' "$log" | awk '{ s += $1 } END { print s + 0 }')
 	cycles=$(sed -nE 's/.*device_churn: ([0-9]+ of [0-9]+) unbind.*/\1/p' "$log" | head -n 1)
 	dma=$(sed -nE 's/.*DMA-API debug: error_count ([0-9]+).*/\1/p' "$log" | head -n 1)
-	time=$(sed -nE 's/.*boot\+workload ([0-9]+s).*/\1/p' "$results/$1-svm-$2.verdict" 2>/dev/null || true)
+	time=$(sed -nE 's/.*boot(\+workload)? ([0-9]+s).*/\2/p' "$results/$2.verdict" 2>/dev/null || true)
 	cc=$(grep -m1 -o 'Memory Encryption Features active: .*' "$log" | sed 's/.*: //' || true)
 	stop=$(grep -c '^hv: STOP: ' "$log" || true)
-	echo "| $1 | ${cc:-none} | $(from_below "$log") | $stop | ${ok:-0}/${planned:-?} | ${mib:-0} MiB | $mismatches | ${cycles:-?} | ${dma:-?} | ${time:-?} | $3 |"
+	echo "| $1 | ${cc:-none} | $(from_below "$log") | $stop | ${4:+$4 | }${ok:-0}/${planned:-?} | ${mib:-0} MiB | $mismatches | ${cycles:-?} | ${dma:-?} | ${time:-?} | $3 |"
 }
 
 bad=0
@@ -61,12 +86,24 @@ for t in stock:base series:series; do
 	name=${t%%:*} ref=${t#*:}
 	reuse=${GUEST_REUSE_KERNEL:-}
 	for mode in "${modes[@]}"; do
+		m=${mode#vendor-} vendor='' label=$name-svm-$mode cells=''
+		[ "$m" = "$mode" ] || vendor=1 label=$name-vendor-svm-$m
 		verdict=PASS
-		GUEST_REUSE_KERNEL=$reuse "$TOP/scripts/svm-linux.sh" "$tree" "$name" "$mode" "$ref" |
-			tee "$results/$name-svm-$mode.verdict" || verdict=FAIL
-		[ "$verdict" = PASS ] || bad=1
-		rows[$mode]+="$(row "$name" "$mode" "$verdict")"$'\n'
-		# The tree's other boots reuse its kernel.
+		SVM_VENDOR=$vendor SVM_LABEL=$label GUEST_REUSE_KERNEL=$reuse \
+			"$TOP/scripts/svm-linux.sh" "$tree" "$name" "$m" "$ref" |
+			tee "$results/$label.verdict" || verdict=FAIL
+		# The series, and stock outside the vendor modes, must pass.
+		[ "$verdict" = PASS ] || { [ -n "$vendor" ] && [ "$name" = stock ]; } || bad=1
+		if [ -z "$vendor" ]; then
+			:
+		elif ! cells=$(atomic "$name" "$results/$label-x86_64.log"); then
+			bad=1
+			[ "$name" = series ] || verdict="$verdict: stock 7.2 did not show the atomic pool bug (negative control)"
+		elif [ "$name" = stock ]; then
+			verdict="FAIL, as it must: the atomic pool bug"
+		fi
+		rows[$mode]+="$(row "$name" "$label" "$verdict" "$cells")"$'\n'
+		# The tree's other boots reuse its kernels.
 		reuse=1
 	done
 done
@@ -86,8 +123,16 @@ done
 		echo
 		echo "## $mode"
 		echo
-		echo "| tree | memory encryption (kernel) | from below | stops | cases ok | verified | mismatches | unbind/bind cycles | DMA-API errors | boot + workload | verdict |"
-		echo "|---|---|---|---|---|---|---|---|---|---|---|"
+		if [[ $mode = vendor-* ]]; then
+			echo "The vendor variant: INTEL_TDX_GUEST selects DMA_DIRECT_REMAP (one Kconfig line on"
+			echo "this build only), modules and DEBUG_VM, page_poison=1, the atomic pool module."
+			echo
+			echo "| tree | memory encryption (kernel) | from below | stops | atomic_pages | first kernel complaint | cases ok | verified | mismatches | unbind/bind cycles | DMA-API errors | boot + workload | verdict |"
+			echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+		else
+			echo "| tree | memory encryption (kernel) | from below | stops | cases ok | verified | mismatches | unbind/bind cycles | DMA-API errors | boot + workload | verdict |"
+			echo "|---|---|---|---|---|---|---|---|---|---|---|"
+		fi
 		printf '%s' "${rows[$mode]}"
 	done
 } > "$out"
