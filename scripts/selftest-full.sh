@@ -200,6 +200,24 @@ else
 	bad=1
 fi
 
+# svm-guests, the vendor variant: the atomic pool boots' judgement, on
+# copies of the TDX boots' logs: the series' case fails, or stock's
+# kernel complaint is not in a free of pages.
+v=$results/stock-vendor-svm-tdx-x86_64.log s=$results/series-vendor-svm-tdx-x86_64.log
+if [ -s "$v" ] && [ -s "$s" ]; then
+	sed -E 's/^ok ([0-9]+) atomic_pages$/not ok \1 atomic_pages/' "$s" > "$scratch/vendor-series-notok.log"
+	grep -vE '(dma_free_pages|_*free_pages)\+' "$v" > "$scratch/vendor-stock-elsewhere.log"
+	expect svm-vendor "the series fails its atomic pool case" \
+		"$TOP/scripts/svm-trees.sh" --judge-vendor series "$s" -- \
+		"$TOP/scripts/svm-trees.sh" --judge-vendor series "$scratch/vendor-series-notok.log"
+	expect svm-vendor "stock's complaint is not in a free of pages" \
+		"$TOP/scripts/svm-trees.sh" --judge-vendor stock "$v" -- \
+		"$TOP/scripts/svm-trees.sh" --judge-vendor stock "$scratch/vendor-stock-elsewhere.log"
+else
+	echo "svm-vendor  no vendor-variant boots in $results: run the svm-guests gate first"
+	bad=1
+fi
+
 # svm-guests: a series kernel with a seeded dma-direct defect, booted in
 # the mode of the emulated platform that can see it, must fail there with
 # the defect's symptom; the series' own kernel (the svm-guests gate's,

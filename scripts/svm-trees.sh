@@ -22,9 +22,18 @@
 #
 # Usage: scripts/svm-trees.sh [sev|tdx|plain|vendor-sev|vendor-tdx]...
 #   (default: all five)
+#        scripts/svm-trees.sh --judge-vendor <stock|series> <console-log>
+#   (only the atomic pool cells of a vendor-variant boot's row, and
+#   whether the tree behaved as it must: for make check-selftest)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
+if [ "${1:-}" = --judge-vendor ]; then
+	[ $# -eq 3 ] && [[ $2 = stock || $2 = series ]] && [ -f "$3" ] ||
+		die "usage: svm-trees.sh --judge-vendor <stock|series> <console-log>"
+	judge_vendor=("$2" "$3")
+	set --
+fi
 modes=("$@")
 [ ${#modes[@]} -gt 0 ] || modes=(sev tdx plain vendor-sev vendor-tdx)
 for m in "${modes[@]}"; do
@@ -62,6 +71,11 @@ atomic() {
 		[ "$case" = ok ] && [ -z "$splat" ]
 	fi
 }
+
+if [ -n "${judge_vendor+set}" ]; then
+	atomic "${judge_vendor[@]}"
+	exit
+fi
 
 # One row of a table from a run's console log.
 row() {	# tree label verdict [atomic-cells]
