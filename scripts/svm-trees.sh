@@ -13,12 +13,13 @@
 # both trees (svm-linux.sh's SVM_VENDOR=1: INTEL_TDX_GUEST selects
 # DMA_DIRECT_REMAP, so the atomic pools are vmap'd) with the atomic pool
 # module.  The series must pass; stock 7.2 must show the atomic pool bug,
-# a kernel complaint whose call trace runs from the module through
-# dma_free_pages() (the negative control), and a stock boot without it
-# fails the run.
+# a kernel complaint whose trace runs from the module into a free of
+# pages (common.sh's freed_by_module; the negative control), and a stock
+# boot without it fails the run.
 #
-# Writes build/results/<tree>-svm-<mode>-x86_64.{log,ktap} and
-# svm-guests.md, one table per mode.
+# Writes build/results/<tree>-svm-<mode>-x86_64.{log,ktap} (the vendor
+# modes: <tree>-vendor-svm-<sev|tdx>-x86_64) and svm-guests.md, one table
+# per mode.
 #
 # Usage: scripts/svm-trees.sh [sev|tdx|plain|vendor-sev|vendor-tdx]...
 #   (default: all five)
@@ -58,8 +59,8 @@ from_below() {	# log
 
 # atomic <tree> <log>: the atomic pool case and the first kernel
 # complaint, as table cells, then whether the tree behaved as it must (0)
-# or not (1): the series without a complaint, stock with one that the
-# module's dma_free_pages() call caused.
+# or not (1): the series without a complaint, stock with one whose trace
+# runs from the module into a free of pages.
 atomic() {
 	local case splat
 	case=$(grep -E '^(not )?ok [0-9]+ atomic_pages$' "$2" | sed -E 's/ [0-9]+ atomic_pages$//' || true)
