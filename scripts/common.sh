@@ -117,6 +117,26 @@ kernel_splats() {	# console-log
 	grep -E '(BUG:|WARNING:|Oops|Unable to handle|Kernel panic|UBSAN:|KASAN:|kernel BUG)' "$1" || true
 }
 
+# atomic_pool_result <tree> <log> <width>: how a boot with the atomic
+# pool module (guest/dma_atomic_pages.c) went.  Sets atomic_case (ok, not
+# ok, or empty when the case's line is missing) and atomic_splat (the
+# first kernel complaint, cut to <width> columns), and returns 0 when the
+# tree behaved as it must: stock with a complaint whose trace runs from
+# the module into a free of pages (the case's own line may be missing:
+# after that oops the kernel's lines can split the workload's on a shared
+# console), any other tree with the case ok and no complaint.
+atomic_pool_result() {
+	local tree=$1 log=$2 width=$3
+	atomic_case=$(grep -E '^(not )?ok [0-9]+ atomic_pages$' "$log" |
+		sed -E 's/ [0-9]+ atomic_pages$//' || true)
+	atomic_splat=$(kernel_splats "$log" | head -n 1 | sed -E 's/^\[[ 0-9.]+\] //' | cut -c1-"$width")
+	if [ "$tree" = stock ]; then
+		[ "$atomic_case" != ok ] && [ -n "$atomic_splat" ] && freed_by_module "$log"
+	else
+		[ "$atomic_case" = ok ] && [ -z "$atomic_splat" ]
+	fi
+}
+
 # freed_by_module <log>: a kernel complaint in the log whose trace runs
 # from the atomic pool module (guest/dma_atomic_pages.c) into a free of
 # pages.  arm64 shows dma_free_pages() and the page allocator's frames

@@ -101,24 +101,17 @@ judge() {
 # judge_atomic <name> <log>: the atomic pool boot's table row; fails if
 # the tree does not behave as it must.
 judge_atomic() {
-	local name=$1 log=$2 case splat to_ram verdict=ok
-	case=$(grep -E '^(not )?ok [0-9]+ atomic_pages$' "$log" | sed -E 's/ [0-9]+ atomic_pages$//' || true)
-	splat=$(kernel_splats "$log" | head -n 1 | sed -E 's/^\[[ 0-9.]+\] //' | cut -c1-70)
+	local name=$1 log=$2 to_ram verdict=ok as_it_must=1
+	atomic_pool_result "$name" "$log" 70 || as_it_must=
 	to_ram=$(sed -nE 's/^rsi: other [^:]*: RIPAS changes [0-9]+ to EMPTY, ([0-9]+) to RAM;.*/\1/p' "$log")
 	if ! grep -q '^fw: SYSTEM_OFF requested' "$log"; then
 		verdict="FAIL: the run did not complete (no clean power-off)"
-	elif [ "$name" != stock ]; then
-		[ "$case" = ok ] && [ -z "$splat" ] ||
-			verdict="FAIL: $name: atomic_pages ${case:-missing}${splat:+, $splat}"
-	else
-		# The bug shows as a kernel complaint whose call trace runs from
-		# the module through dma_free_pages().  The case's own line may
-		# be missing: after that oops the kernel's lines can split the
-		# workload's on the shared console.
-		[ "$case" != ok ] && [ -n "$splat" ] && freed_by_module "$log" ||
-			verdict="FAIL: stock 7.2 did not show the atomic pool bug (negative control)"
+	elif [ -z "$as_it_must" ] && [ "$name" = stock ]; then
+		verdict="FAIL: stock 7.2 did not show the atomic pool bug (negative control)"
+	elif [ -z "$as_it_must" ]; then
+		verdict="FAIL: $name: atomic_pages ${atomic_case:-missing}${atomic_splat:+, $atomic_splat}"
 	fi
-	echo "| $name | ${case:-missing} | ${splat:-none} | ${to_ram:-?} | $verdict |"
+	echo "| $name | ${atomic_case:-missing} | ${atomic_splat:-none} | ${to_ram:-?} | $verdict |"
 	[ "$verdict" = ok ]
 }
 

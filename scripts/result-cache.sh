@@ -2,15 +2,16 @@
 # shellcheck shell=bash
 #
 # A gate's verdict is a function of what it reads: the harness and the
-# series (every file of this repository but docs/ and README.md, which no
-# gate reads, and the component folders it does not read), the kernel tree's branches (by their tree objects, so a
-# KSRC tree or a changed patch gives other ones), the Debian packages
-# installed (compilers, QEMU, Sphinx) and the harness's environment
-# variables.  A gate that passed is kept under a hash of all of that
-# with its log and the files later gates read; the next run with the
-# same inputs restores them instead of building and booting again.  Any
-# change to any input is a miss, so a seeded defect still runs its gate.
-# Failures are never kept.  CHECK_CACHE=0 runs every gate.
+# series (every file of this repository but docs/ and README.md, which
+# no gate reads, and the component folders it does not read), the kernel
+# tree's branches (by their tree objects, so a KSRC tree or a changed
+# patch gives other ones), the Debian packages installed (compilers,
+# QEMU, Sphinx) and the harness's environment variables.  A gate that
+# passed is kept under a hash of all of that with its log and the files
+# later gates read; the next run with the same inputs restores them
+# instead of building and booting again.  Any change to any input is a
+# miss, so a seeded defect still runs its gate.  Failures are never
+# kept.  CHECK_CACHE=0 runs every gate.
 
 result_cache=$CACHE/results
 
