@@ -14,7 +14,7 @@ git -C "$tree" rev-parse -q --verify base-7.3 >/dev/null ||
 	die "$tree has no base-7.3 branch (run scripts/upstream-7.3.sh)"
 names=(x86_64-tiny x86_64-sev arm64-allno arm64-pool)
 for n in "${names[@]}"; do
-	[ -f "$BUILD/obj/size-$n/direct-series.o" ] || {
+	[ -f "$BUILD/obj/size-$n/direct-series.o" ] && [ -f "$BUILD/obj/size-$n/.config" ] || {
 		echo "size-7.3: no 7.2 objects yet, running scripts/size.sh" >&2
 		"$TOP/scripts/size.sh" >&2 || true
 		break
@@ -35,8 +35,8 @@ echo "|---|---|---|---|---|"
 for n in "${names[@]}"; do
 	old=$BUILD/obj/size-$n
 	obj=$BUILD/obj/size-7.3-$n
-	if [ ! -f "$old/direct-base.o" ] || [ ! -f "$old/direct-series.o" ]; then
-		die "no 7.2 objects in $old (scripts/size.sh failed?)"
+	if [ ! -f "$old/direct-base.o" ] || [ ! -f "$old/direct-series.o" ] || [ ! -f "$old/.config" ]; then
+		die "no 7.2 objects or .config in $old (scripts/size.sh failed?)"
 	fi
 	if grep -q '^CONFIG_ARM64=y' "$old/.config"; then
 		arch=arm64 cross=aarch64-linux-gnu-
