@@ -9,14 +9,15 @@
 #   emulates, as KTAP: svm/test/abi.c in the SEV mode (CPUID 0x8000001f,
 #   SEV_STATUS, the C-bit's private view, TDCALL caught), and
 #   svm/test/tdx.c in the TDX mode (CPUID 0x21, the emulated TDX module's
-#   calls, MapGPA and ACCEPT enforced by the nested tables; it ends with a
-#   read the hypervisor must stop).  Then one verdict line each.
+#   calls, MapGPA and ACCEPT enforced by the nested tables, port I/O
+#   through TDG.VP.VMCALL; it ends with a read the hypervisor must stop).  Then one verdict line each.
 # Environment: SVM_TIMEOUT (seconds, default 30), QEMU (binary, default
 #   qemu-system-x86_64).
 # Leaves build/results/svm-abi.log and svm-abi-tdx.log (the consoles: the
 # hypervisor's "hv: " lines and the guest's).  Exits non-zero when a test
 # printed no KTAP, a case was not ok or missing, the hypervisor met an
-# unexpected exit or a fatal error (but the TDX test's expected stop), or
+# unexpected exit or a fatal error (but the TDX test's expected stop),
+# did not print a line a case announced with "# hv should print: ", or
 # QEMU did not power off in time.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -80,6 +81,10 @@ run_abi() {
 		grep -q '^hv: guest finished' "$log" ||
 			problems+=("the hypervisor never saw the guest finish (HLT)")
 	fi
+	# A case that the hypervisor answers in its own log says so first.
+	while read -r line; do
+		grep -qF "hv: $line" "$log" || problems+=("the hypervisor did not print '$line'")
+	done < <(sed -n 's/^# hv should print: //p' "$log")
 	if ! grep -q '^KTAP version 1$' "$log"; then
 		problems+=("the ABI test printed no KTAP")
 	else

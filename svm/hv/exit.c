@@ -263,6 +263,12 @@ static void handle_ud(struct vmcb *v, struct guest_regs *regs)
 	if (is_tdcall(v->save.rip)) {
 		if (!seen.tdcall++)
 			seen.first_tdcall_rip = v->save.rip;
+		if (hv_mode == HV_MODE_TDX && v->save.cpl) {
+			/* TDCALL is for ring 0 only: the CPU raises #GP(0). */
+			inject(v, VEC_GP, true, 0);
+			seen.gp_injected++;
+			return;
+		}
 		if (hv_mode == HV_MODE_TDX)
 			tdx_call(v, regs);
 		else
@@ -278,43 +284,58 @@ static void handle_ud(struct vmcb *v, struct guest_regs *regs)
 }
 
 /*
- * The two ports intercepted: the workload's marks, and ACPI's PM1a
- * control register.  A PM1a access is done here on the guest's behalf;
- * a write that puts the machine into its sleep state (S5, power-off,
- * for the guests here) first gives the hypervisor its last word.
- * EXITINFO2 is the next RIP (no NRIPS needed).
+ * Port I/O done here on the guest's behalf, for an intercepted IN or OUT
+ * and for a TDX guest's TDG.VP.VMCALL<Instruction.IO>, so that both
+ * reach the workload's marks and the power-off the same way.  A write
+ * to the mark port goes to the hypervisor, not to QEMU; a write to
+ * ACPI's PM1a control register that puts the machine into its sleep
+ * state (S5, power-off, for the guests here) first gives the hypervisor
+ * its last word.  Returns false for a size other than 1, 2 or 4 bytes
+ * and for a read of the mark port: neither is emulated.
+ */
+bool exit_port_io(u16 port, unsigned int size, bool in, u64 *value)
+{
+	if ((size != 1 && size != 2 && size != 4) || (in && port == HV_MARK_PORT))
+		return false;
+	if (in) {
+		*value = size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
+		return true;
+	}
+	if (port == HV_MARK_PORT) {
+		linux_mark((u8)*value);
+		return true;
+	}
+	if (port == exit_power_off_port && *value & ACPI_SLP_EN && size != 1)
+		linux_power_off();
+	if (size == 1)
+		outb(port, (u8)*value);
+	else if (size == 2)
+		outw(port, (u16)*value);
+	else
+		outl(port, (u32)*value);
+	return true;
+}
+
+/*
+ * The two ports intercepted: the workload's marks and ACPI's PM1a
+ * control register.  An IN fills only the low bytes of RAX, as the CPU
+ * would.  EXITINFO2 is the next RIP (no NRIPS needed).
  */
 static void handle_ioio(struct vmcb *v, struct guest_regs *regs)
 {
-	u64 info = v->control.exit_info1;
+	u64 info = v->control.exit_info1, value = v->save.rax;
+	unsigned int size = info & IOIO_SZ8 ? 1 : info & IOIO_SZ16 ? 2 : 4;
+	u64 keep = size == 4 ? 0 : ~0UL << (size * 8);
 	u16 port = info >> 16;
 
 	if (info & (IOIO_STR | IOIO_REP))
 		unexpected(v, regs);
-	if (port == HV_MARK_PORT && !(info & IOIO_IN)) {
-		linux_mark((u8)v->save.rax);
-		v->save.rip = v->control.exit_info2;
-		return;
-	}
-	if (port != exit_power_off_port)
+	if (port != HV_MARK_PORT && port != exit_power_off_port)
 		unexpected(v, regs);
-	if (info & IOIO_IN) {
-		if (info & IOIO_SZ8)
-			v->save.rax = (v->save.rax & ~0xffUL) | inb(port);
-		else if (info & IOIO_SZ16)
-			v->save.rax = (v->save.rax & ~0xffffUL) | inw(port);
-		else
-			v->save.rax = inl(port);
-	} else {
-		if (v->save.rax & ACPI_SLP_EN && !(info & IOIO_SZ8))
-			linux_power_off();
-		if (info & IOIO_SZ8)
-			outb(port, (u8)v->save.rax);
-		else if (info & IOIO_SZ16)
-			outw(port, (u16)v->save.rax);
-		else
-			outl(port, (u32)v->save.rax);
-	}
+	if (!exit_port_io(port, size, info & IOIO_IN, &value))
+		unexpected(v, regs);
+	if (info & IOIO_IN)
+		v->save.rax = (v->save.rax & keep) | value;
 	v->save.rip = v->control.exit_info2;
 }
 

@@ -161,5 +161,6 @@ void tdx_report(void);
 extern u16 exit_power_off_port;
 void exit_handle(struct vmcb *v, struct guest_regs *regs);
 void exit_report(void);
+bool exit_port_io(u16 port, unsigned int size, bool in, u64 *value);
 
 #endif /* SVM_HV_H */

@@ -9,8 +9,8 @@
  * - TDG.VP.INFO: GPA width 48, so the shared bit is bit 47; attributes
  *   SEPT_VE_DISABLE, which 7.2 requires of a TD that cannot disable SEPT
  *   #VEs itself (CONFIG_FLAGS reads 0: no FLEXIBLE_PENDING_VE).
- * - TDG.VM.RD and TDG.VM.WR of CONFIG_FLAGS, TD_CTLS, NOTIFY_ENABLES and
- *   TOPOLOGY_ENUM_CONFIGURED.
+ * - TDG.VM.RD of CONFIG_FLAGS, TD_CTLS, NOTIFY_ENABLES and
+ *   TOPOLOGY_ENUM_CONFIGURED; TDG.VM.WR of TD_CTLS and NOTIFY_ENABLES.
  * - TDG.MEM.PAGE.ACCEPT: a page that MapGPA made private is zeroed and
  *   mapped private; any other page is refused, as the module refuses a
  *   page that is not pending (here always with TDX_OPERAND_INVALID; the
@@ -19,8 +19,9 @@
  *   moves each page of the range to its shared view, or unmaps it until
  *   it is accepted (npt.c); HLT, a real halt until an interrupt, which
  *   is then handed to the guest (R12, "interrupts blocked", is 0 from
- *   7.2's tdx_halt() and not looked at); port and MMIO I/O; ReportFatalError,
- *   which stops the run with the guest's message.
+ *   7.2's tdx_halt() and not looked at); port I/O (through exit.c, as an
+ *   intercepted IN or OUT) and MMIO; ReportFatalError, which stops the
+ *   run with the guest's message.
  * - TDG.VP.VEINFO.GET: no #VE is ever injected here (CPUID, MSRs, port
  *   I/O and MMIO run natively on this CPU), so a call stops the run.
  * Any other leaf or VMCALL stops the run with its number.
@@ -75,8 +76,8 @@ static void __noreturn stop(struct vmcb *v, const char *what, u64 number)
  * MapGPA: the shared bit of @start says which way.  Each page must be
  * guest RAM: to shared, its private view goes (the host may now use the
  * page); to private, both go until the guest accepts it.  A page that is
- * already where the call sends it is counted apart: the TDX module takes
- * it, but a kernel that asks has lost track of the page (decrypted it
+ * already where the call sends it is counted apart: a host VMM accepts
+ * such a request, but a kernel that asks has lost track of the page (decrypted it
  * twice, or freed it while still shared and decrypted it again when it
  * came back), as the realm firmware counts requests for the same RIPAS.
  */
@@ -154,20 +155,15 @@ static u64 vm_wr(u64 field, u64 value, u64 mask)
 }
 
 /* Port I/O for the guest: R12 size, R13 1 for a write, R14 port, R15 value. */
-static void vmcall_io(struct guest_regs *regs)
+static u64 vmcall_io(struct guest_regs *regs)
 {
-	u16 port = (u16)regs->r14;
+	u64 value = regs->r15;
 
-	if (regs->r13) {
-		if (regs->r12 == 1)
-			outb(port, (u8)regs->r15);
-		else if (regs->r12 == 2)
-			outw(port, (u16)regs->r15);
-		else
-			outl(port, (u32)regs->r15);
-		return;
-	}
-	regs->r11 = regs->r12 == 1 ? inb(port) : regs->r12 == 2 ? inw(port) : inl(port);
+	if (regs->r12 > 4 || !exit_port_io((u16)regs->r14, regs->r12, !regs->r13, &value))
+		return VMCALL_INVALID_OPERAND;
+	if (!regs->r13)
+		regs->r11 = value;
+	return VMCALL_SUCCESS;
 }
 
 /* MMIO for the guest, below 4 GiB only: R12 size, R13 1 for a write, R14 address. */
@@ -217,8 +213,7 @@ static u64 vmcall(struct vmcb *v, struct guest_regs *regs)
 			svm_inject_interrupt(svm_wait_for_interrupt());
 		return VMCALL_SUCCESS;
 	case VMCALL_IO:
-		vmcall_io(regs);
-		return VMCALL_SUCCESS;
+		return vmcall_io(regs);
 	case VMCALL_MMIO:
 		return vmcall_mmio(regs);
 	case VMCALL_REPORT_FATAL_ERROR:

@@ -22,13 +22,18 @@
 #define TDCS_TD_CTLS		0x1110000300000017UL
 #define TD_CTLS_REDUCE_VE	BIT(3)
 #define VMCALL_MAP_GPA		0x10001
+#define VMCALL_IO		30
+#define VMCALL_INVALID_OPERAND	0x8000000000000000UL
+#define HV_MARK_PORT		0x0ac0
+#define COM1_LSR		0x3fd
+#define LSR_THRE		BIT(5)
 
 /* A 4 KiB page of free guest RAM, and where the test maps its shared alias. */
 #define DATA_GPA		0x01000000UL
 #define SHARED_VA		BIT(39)
 
 struct tdx_regs {
-	u64 rax, rcx, rdx, r8, r9, r10, r11, r12, r13;
+	u64 rax, rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15;
 };
 
 static u64 pdpt[512] __aligned(4096);
@@ -43,10 +48,12 @@ static void tdcall(struct tdx_regs *t)
 	register u64 r11 asm("r11") = t->r11;
 	register u64 r12 asm("r12") = t->r12;
 	register u64 r13 asm("r13") = t->r13;
+	register u64 r14 asm("r14") = t->r14;
+	register u64 r15 asm("r15") = t->r15;
 
 	asm volatile(".byte 0x66, 0x0f, 0x01, 0xcc"
 		     : "+a"(t->rax), "+c"(t->rcx), "+d"(t->rdx), "+r"(r8), "+r"(r9),
-		       "+r"(r10), "+r"(r11), "+r"(r12), "+r"(r13)
+		       "+r"(r10), "+r"(r11), "+r"(r12), "+r"(r13), "+r"(r14), "+r"(r15)
 		     : : "memory");
 	t->r8 = r8;
 	t->r9 = r9;
@@ -54,6 +61,8 @@ static void tdcall(struct tdx_regs *t)
 	t->r11 = r11;
 	t->r12 = r12;
 	t->r13 = r13;
+	t->r14 = r14;
+	t->r15 = r15;
 }
 
 /* TDG.VP.VMCALL<MapGPA>: R10 is the host's status. */
@@ -63,6 +72,17 @@ static u64 map_gpa(u64 gpa, u64 size)
 			      .r12 = gpa, .r13 = size };
 
 	tdcall(&t);
+	return t.rax ? t.rax : t.r10;
+}
+
+/* TDG.VP.VMCALL<Instruction.IO>: R10 is the host's status, R11 what IN read. */
+static u64 port_io(unsigned int size, bool write, u16 port, u64 value, u64 *read)
+{
+	struct tdx_regs t = { .rax = TDG_VP_VMCALL, .r11 = VMCALL_IO, .r12 = size,
+			      .r13 = write, .r14 = port, .r15 = value };
+
+	tdcall(&t);
+	*read = t.r11;
 	return t.rax ? t.rax : t.r10;
 }
 
@@ -88,7 +108,7 @@ static void map_shared_alias(void)
 	asm volatile("mov %0, %%cr3" : : "r"(cr3) : "memory");
 }
 
-#define NR_CASES	15
+#define NR_CASES	18
 
 void abi_main(void)
 {
@@ -151,6 +171,19 @@ void abi_main(void)
 	expect("accept_twice_refused", v == TDX_OPERAND_INVALID, v);
 	v = map_gpa(0x40000000UL | SHARED_BIT, PAGE_SIZE);
 	expect("map_gpa_outside_ram_refused", v != 0, v);
+
+	/*
+	 * Port I/O through the host: a read of COM1's line status, a write
+	 * to the mark port that the hypervisor itself must take (svm.sh
+	 * looks for the line announced here), and a size no I/O has.
+	 */
+	v = port_io(1, false, COM1_LSR, 0, &bad);
+	expect("vmcall_io_read", !v && (bad & LSR_THRE), v ? v : bad);
+	puts_uart("# hv should print: mark 5:\n");
+	v = port_io(1, true, HV_MARK_PORT, 5, &bad);
+	expect("vmcall_io_mark_port", !v, v);
+	v = port_io(3, true, 0x80, 0, &bad);
+	expect("vmcall_io_size_3_refused", v == VMCALL_INVALID_OPERAND, v);
 
 	/* Last: the private view of a shared page.  The hypervisor stops here. */
 	v = map_gpa(DATA_GPA | SHARED_BIT, PAGE_SIZE);
