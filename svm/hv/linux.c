@@ -125,7 +125,7 @@ static void e820_build(struct zero_page *zp, u64 mmap, u64 mmap_size)
 
 	for (u64 p = mmap; p < mmap + mmap_size;) {
 		const struct mb_mmap_entry *e = (const void *)p;
-		u64 start = e->addr, end = e->addr + e->len;
+		u64 start = e->addr, end = e->addr + e->len, base, len;
 
 		p += e->size + sizeof(e->size);
 		if (e->type == E820_RAM) {
@@ -140,13 +140,19 @@ static void e820_build(struct zero_page *zp, u64 mmap, u64 mmap_size)
 			continue;
 		if (start < QEMU_RAM_MIN)
 			hv_fatal("linux: firmware tables inside the hypervisor's memory: QEMU needs -m 1G");
-		if (copy + round_up(e->len, PAGE_SIZE) > FW_COPY_BASE + FW_COPY_SIZE)
+		/*
+		 * Nested paging maps whole pages: copy whole pages too, so
+		 * that an entry that starts inside a page keeps its offset.
+		 */
+		base = start & ~(PAGE_SIZE - 1);
+		len = round_up(end, PAGE_SIZE) - base;
+		if (copy + len > FW_COPY_BASE + FW_COPY_SIZE)
 			hv_fatal("linux: the firmware's tables do not fit FW_COPY_SIZE");
-		hpa_copy(copy, start, e->len);
-		npt_map_firmware(start & ~(PAGE_SIZE - 1), round_up(e->len, PAGE_SIZE), copy);
+		hpa_copy(copy, base, len);
+		npt_map_firmware(base, len, copy);
 		hv_printf("linux: firmware tables 0x%lx-0x%lx mapped, private copy at 0x%lx\n",
-			  start, end - 1, copy);
-		copy += round_up(e->len, PAGE_SIZE);
+			  start, end - 1, copy + (start - base));
+		copy += len;
 	}
 	if (!zp->e820_entries)
 		hv_fatal("linux: QEMU's memory map has no RAM for the guest");
@@ -278,9 +284,10 @@ void linux_load(const struct linux_image *img)
 		hpa_copy(PRIVATE_BASE, 0, BIOS_AREA_END);
 	entry = load_vmlinux(img->kernel, img->kernel_size, private, &kernel_end);
 	if (img->initrd_size) {
-		initrd_gpa = (GUEST_RAM_SIZE - img->initrd_size) & ~(PAGE_SIZE - 1);
-		if (initrd_gpa < round_up(kernel_end, PAGE_SIZE))
+		/* Compared before subtracting: a huge initramfs must not wrap. */
+		if (img->initrd_size > GUEST_RAM_SIZE - round_up(kernel_end, PAGE_SIZE))
 			hv_fatal("linux: the initramfs does not fit between the kernel and the end of RAM");
+		initrd_gpa = (GUEST_RAM_SIZE - img->initrd_size) & ~(PAGE_SIZE - 1);
 		memcpy(guest_launch_ptr(initrd_gpa, private), (void *)img->initrd,
 		       img->initrd_size);
 	}
