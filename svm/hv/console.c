@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The hypervisor's lines on COM1, the 16550 UART the guest writes to as
- * well (its port I/O reaches QEMU directly: no I/O intercepts).  One
- * vCPU and the hypervisor prints only while the guest is stopped in an
- * exit, so a line is never split by the guest's; each line is built in a
- * buffer first and starts with "hv: " (the format may name a part of the
- * hypervisor next: "hv: npt: ...") so the runner can tell them apart.  Polled: the
- * hypervisor runs with interrupts off.
+ * well (the guest's port I/O to it reaches QEMU directly).  One vCPU and
+ * the hypervisor prints only while the guest is stopped in an exit, so a
+ * line is never split by the guest's; each line is built in a buffer
+ * first and starts with "hv: " (the format may name a part of the
+ * hypervisor next: "hv: npt: ...") so the runner can tell them apart.
+ * Polled: the hypervisor runs with interrupts off.
  */
 #include <stdarg.h>
 
@@ -83,6 +83,9 @@ static void put_num(struct line *l, u64 v, unsigned int base, int width)
 	char tmp[24];
 	int i = 0;
 
+	/* 64 bits are at most 20 decimal digits: a wider pad is cut. */
+	if (width > (int)sizeof(tmp))
+		width = sizeof(tmp);
 	do {
 		tmp[i++] = "0123456789abcdef"[v % base];
 		v /= base;
@@ -121,6 +124,8 @@ void hv_printf(const char *fmt, ...)
 			wide = true;
 			fmt++;
 		}
+		if (!*fmt)	/* a '%' at the end: stop at the terminator */
+			break;
 		switch (*fmt) {
 		case 's':
 			put_str(&l, va_arg(ap, const char *));
