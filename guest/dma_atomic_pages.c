@@ -5,8 +5,9 @@
  * memory from the atomic pools, which pool.c shared with the host when it
  * filled them, and dma_free_pages() must give it back to its pool.  That
  * is the path of the series' first patch.  guest/workload.c loads this
- * module for wl_atomic= (the realm gate, scripts/realm-trees.sh); it is
- * built out of tree against the guest kernel.
+ * module for wl_atomic= (the realm gate, scripts/realm-trees.sh, and the
+ * SEV and TDX guests' vendor variant, scripts/svm-trees.sh); it is built
+ * out of tree against the guest kernel.
  *
  * At load it takes the first virtio-mmio transport (a realm's devices) or,
  * failing that, virtio-pci device (an x86 guest's) without a restricted

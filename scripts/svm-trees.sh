@@ -98,6 +98,8 @@ for t in stock:base series:series; do
 		m=${mode#vendor-} vendor='' label=$name-svm-$mode cells=''
 		[ "$m" = "$mode" ] || vendor=1 label=$name-vendor-svm-$m
 		verdict=PASS
+		# No earlier run's log may stand in for a boot that never ran.
+		rm -f "$results/$label-x86_64.log" "$results/$label-x86_64.ktap"
 		SVM_VENDOR=$vendor SVM_LABEL=$label GUEST_REUSE_KERNEL=$reuse \
 			"$TOP/scripts/svm-linux.sh" "$tree" "$name" "$m" "$ref" |
 			tee "$results/$label.verdict" || verdict=FAIL

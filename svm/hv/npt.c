@@ -45,7 +45,8 @@
 
 /*
  * A level 1 table per 2 MiB of each view (256), a PML4, two PDPTs, three
- * PDs, and spares for the firmware's tables (npt_map_firmware()).
+ * PDs (four in TDX mode, whose MMIO is mapped in both views), and spares
+ * for the firmware's tables (npt_map_firmware()).
  */
 #define MAX_TABLES		(2 * GUEST_RAM_SIZE / SZ_2M + 16)
 

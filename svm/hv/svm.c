@@ -8,9 +8,9 @@
  * - CPUID: the guest must see SEV (leaf 0x8000001f) or TDX (leaf 0x21)
  *   and must not see what we do not emulate (LA57, SVM).
  * - MSR, through the permission bitmap: only SEV_STATUS (0xc0010131),
- *   read and write.  (Nested page faults need no intercept bit: with
- *   nested paging they always exit, and stop the run.)  Every other MSR in the bitmap's three ranges goes to
- *   QEMU directly; MSRs outside them always exit (APM), and stop the run.
+ *   read and write.  Every other MSR in the bitmap's three ranges goes
+ *   to QEMU directly; MSRs outside them always exit (APM), and stop the
+ *   run.
  * - #UD: TDCALL (66 0f 01 cc) is undefined on AMD; the hypervisor decodes
  *   it at the guest's RIP (in TDX mode: the emulated module's calls,
  *   tdx.c).
@@ -22,6 +22,8 @@
  * - IOIO, for two ports of a Linux guest: ACPI's PM1a control register,
  *   so that the hypervisor reports before the guest powers the machine
  *   off, and HV_MARK_PORT, the workload's marks (exit.c).
+ * Nested page faults need no intercept bit: with nested paging they
+ * always exit, and stop the run.
  * Not intercepted: other I/O (the guest's port I/O reaches QEMU's UART,
  * PIT, isa-debug-exit ... directly), INTR (with V_INTR_MASKING clear a
  * physical interrupt goes straight into the guest's IDT), CR and DR
