@@ -22,7 +22,8 @@
  *
  * It refuses to run (-EOPNOTSUPP) on a device that does not force
  * unencrypted DMA: dma-direct would not use the atomic pools at all.  Any
- * other failure fails the load; "result" says what was done.
+ * other failure fails the load, with the reason and the round in the
+ * kernel log; after a load that succeeded, "result" says what was done.
  */
 #include <linux/cc_platform.h>
 #include <linux/device.h>
@@ -59,12 +60,18 @@ struct unpooled_match {
 	struct device *dev;
 };
 
-/* A device bound to the driver named in @data that has no restricted pool. */
+/*
+ * A device bound to the driver named in @data that has no restricted
+ * pool.  dev->driver is read without the device lock: the workload binds
+ * and unbinds nothing while this module loads, and the virtio transports'
+ * drivers are built in, so a driver seen here stays valid.
+ */
 static int unpooled(struct device *dev, void *data)
 {
+	const struct device_driver *drv = READ_ONCE(dev->driver);
 	struct unpooled_match *match = data;
 
-	if (!dev->driver || strcmp(dev->driver->name, match->driver) ||
+	if (!drv || strcmp(drv->name, match->driver) ||
 	    (dev->dma_io_tlb_mem && is_swiotlb_for_alloc(dev)))
 		return 0;
 	match->dev = get_device(dev);
@@ -99,9 +106,10 @@ static bool shares_dma_memory(struct device *dev)
 #endif
 }
 
-static u8 pattern(unsigned int round, unsigned int i, size_t off)
+/* A byte per buffer and round, so that a buffer handed out twice shows. */
+static u8 pattern(unsigned int round, unsigned int i)
 {
-	return (round * 31 + i * 7 + off) & 0xff;
+	return (round * 31 + i * 7) & 0xff;
 }
 
 /* One round: allocate and fill a batch, then check and free it. */
@@ -130,15 +138,16 @@ static int one_round(struct device *dev, unsigned int round,
 				&b->handle, &phys);
 			ret = -EIO;
 		}
-		memset(page_address(b->page), pattern(round, n, 0), b->size);
+		memset(page_address(b->page), pattern(round, n), b->size);
 	}
 	for (i = 0; i < n; i++) {
 		struct atomic_buf *b = &bufs[i];
-		u8 *p = page_address(b->page);
+		u8 *p = page_address(b->page), *bad;
 
-		if (p[0] != pattern(round, i, 0) || p[b->size - 1] != pattern(round, i, 0)) {
-			dev_err(dev, "atomic pages: round %u: buffer %u not as written\n",
-				round, i);
+		bad = memchr_inv(p, pattern(round, i), b->size);
+		if (bad) {
+			dev_err(dev, "atomic pages: round %u: buffer %u not as written at byte %td\n",
+				round, i, bad - p);
 			ret = -EIO;
 		}
 		dma_free_pages(dev, b->size, b->page, b->handle, DMA_BIDIRECTIONAL);
@@ -173,9 +182,13 @@ static int __init atomic_pages_init(void)
 	for (round = 0; round < rounds && !ret; round++)
 		ret = one_round(dev, round, bufs);
 	kfree(bufs);
-	scnprintf(result, sizeof(result),
-		  "%s: %u of %u rounds of %u GFP_ATOMIC dma_alloc_pages() buffers checked and freed\n",
-		  dev_name(dev), ret ? round - 1 : round, rounds, batch);
+	if (ret)
+		dev_err(dev, "atomic pages: round %u failed, %u of %u rounds done\n",
+			round - 1, round - 1, rounds);
+	else
+		scnprintf(result, sizeof(result),
+			  "%s: %u rounds of %u GFP_ATOMIC dma_alloc_pages() buffers checked and freed\n",
+			  dev_name(dev), rounds, batch);
 out:
 	put_device(dev);
 	return ret;

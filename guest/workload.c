@@ -1000,7 +1000,7 @@ static bool module_load(const char *name, const char *path, const char *params)
 static void module_result(const char *name, const char *param)
 {
 	char line[512];
-	FILE *f = fopen(param, "r");	/* also after a failed run */
+	FILE *f = fopen(param, "r");	/* absent after a failed load */
 
 	while (f && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = 0;
