@@ -14,25 +14,23 @@
  */
 #include "vmcb.h"
 
-#define MSR_SEV_STATUS		0xc0010131
 #define SEV_STATUS_SEV		BIT(0)		/* SEV is active */
 
 #define CPUID_HYPERVISOR	BIT(31)		/* leaf 1 ECX */
 #define CPUID_OSXSAVE		BIT(27)		/* leaf 1 ECX */
 #define CPUID_OSPKE		BIT(4)		/* leaf 7.0 ECX */
 #define CPUID_LA57		BIT(16)		/* leaf 7.0 ECX */
-#define CPUID_SVM		BIT(2)		/* 0x80000001 ECX */
 #define CPUID_SEV		BIT(1)		/* 0x8000001f EAX */
 #define CPUID_TDX_LEAF		0x21
 #define CR4_OSXSAVE		BIT(18)
 #define CR4_PKE			BIT(22)
 
 /*
- * The answer to a TDCALL outside TDX mode: TDX_OPERAND_INVALID, what the
- * TDX module says to a leaf it does not know.  test/abi.c checks for it;
- * in TDX mode tdx.c answers.
+ * The answer to a TDCALL outside TDX mode: what the TDX module says to a
+ * leaf it does not know.  test/abi.c checks for it; in TDX mode tdx.c
+ * answers.
  */
-#define TDCALL_ANSWER		0xc000010000000000UL
+#define TDCALL_ANSWER		TDX_OPERAND_INVALID
 
 static const u8 tdcall_insn[4] = { 0x66, 0x0f, 0x01, 0xcc };
 

@@ -18,9 +18,7 @@
 #define BOOT_CS			0x10
 #define BOOT_DS			0x18
 
-#define CR0_PG			BIT(31)
 #define CR4_LA57		BIT(12)
-#define EFER_LMA		BIT(10)
 
 /* In the guest's RAM. */
 #define BOOT_GDT		(GUEST_BOOT_GPA + 0x0000)
@@ -59,10 +57,11 @@ void guest_enter(u64 rip, u64 rsi, bool private, bool hlt_ends_run)
 	pml4[0] = BOOT_PDPT | c | PTE_P | PTE_RW;
 	for (u64 i = 0; i < 4; i++)
 		pdpt[i] = (BOOT_PD + i * PAGE_SIZE) | c | PTE_P | PTE_RW;
+	/* The MMIO hole without the C-bit: nested paging maps it shared only. */
 	for (u64 i = 0; i < 4 * 512; i++)
-		pd[i] = (i * SZ_2M) | c | PTE_P | PTE_RW | PTE_PS;
+		pd[i] = (i * SZ_2M) | (i * SZ_2M < MMIO_BASE ? c : 0) | PTE_P | PTE_RW | PTE_PS;
 	hv_printf("guest: GDT and identity page tables (4 GiB, 2 MiB pages%s) at GPA 0x%lx, %s view\n",
-		  c ? ", bit 47 set" : "", GUEST_BOOT_GPA, private ? "private" : "shared");
+		  c ? ", bit 47 set outside the MMIO hole" : "", GUEST_BOOT_GPA, private ? "private" : "shared");
 	/* The stack below the boot area, until the guest sets its own. */
 	svm_setup_guest(rip, GUEST_BOOT_GPA, BOOT_PML4 | c, BOOT_GDT, BOOT_CS, BOOT_DS,
 			hlt_ends_run);

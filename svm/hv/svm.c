@@ -32,13 +32,9 @@
 #include "vmcb.h"
 
 #define MSR_VM_HSAVE_PA		0xc0010117
-#define MSR_SEV_STATUS		0xc0010131
-#define MSR_EFER		0xc0000080
 #define EFER_SVME		BIT(12)
 #define EFER_LME		BIT(8)
-#define EFER_LMA		BIT(10)
 
-#define CPUID_SVM		BIT(2)		/* 0x80000001 ECX */
 #define CPUID_SVM_NPT		BIT(0)		/* 0x8000000a EDX */
 
 #define CR0_PE			BIT(0)
@@ -46,7 +42,6 @@
 #define CR0_ET			BIT(4)
 #define CR0_NE			BIT(5)
 #define CR0_WP			BIT(16)
-#define CR0_PG			BIT(31)
 #define CR4_PAE			BIT(5)
 
 /* VMCB segment attributes: type, S, DPL, P in 7:0, AVL, L, D/B, G in 11:8. */

@@ -46,7 +46,6 @@
 
 #define TDX_ATTR_SEPT_VE_DISABLE	BIT(28)
 #define TDX_SUCCESS			0
-#define TDX_OPERAND_INVALID		0xc000010000000000UL
 
 /* TDG.VP.VMCALL: R10 is 0 for the GHCI's calls, R11 the call. */
 #define VMCALL_HLT			12	/* EXIT_REASON_HLT */

@@ -27,6 +27,15 @@ typedef uint64_t u64;
 #define PTE_PS			BIT(7)
 #define PTE_ADDR_MASK		0x000ffffffffff000UL
 
+#define CR0_PG			BIT(31)
+#define MSR_EFER		0xc0000080
+#define EFER_LMA		BIT(10)
+#define MSR_SEV_STATUS		0xc0010131	/* AMD: SEV, SEV-ES, SNP active */
+#define CPUID_SVM		BIT(2)		/* 0x80000001 ECX */
+
+/* The TDX module's status for an operand it refuses or a leaf it does not know. */
+#define TDX_OPERAND_INVALID	0xc000010000000000UL
+
 #define COM1			0x3f8
 #define UART_LSR		5
 #define UART_LSR_THRE		0x20

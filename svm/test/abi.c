@@ -15,8 +15,7 @@
 
 #define CBIT			47			/* what CPUID must say */
 #define C_BIT			BIT(CBIT)
-#define MSR_SEV_STATUS		0xc0010131
-#define TDCALL_ANSWER		0xc000010000000000UL	/* hv/exit.c */
+#define TDCALL_ANSWER		TDX_OPERAND_INVALID	/* hv/exit.c, outside TDX mode */
 
 /*
  * Free guest RAM for the test (hv.h: guest RAM is GPA 0-256 MiB, the
@@ -122,7 +121,7 @@ void abi_main(void)
 	cpuid(7, 0, r);
 	expect("cpuid_la57_hidden", !(r[2] & BIT(16)), r[2]);
 	cpuid(0x80000001, 0, r);
-	expect("cpuid_svm_hidden", !(r[2] & BIT(2)), r[2]);
+	expect("cpuid_svm_hidden", !(r[2] & CPUID_SVM), r[2]);
 
 	v = rdmsr(MSR_SEV_STATUS);
 	expect("sev_status_sev_enabled", v & BIT(0), v);

@@ -12,7 +12,6 @@
 #include "lib.h"
 
 #define SHARED_BIT		BIT(47)
-#define TDX_OPERAND_INVALID	0xc000010000000000UL
 
 #define TDG_VP_VMCALL		0
 #define TDG_VP_INFO		1
