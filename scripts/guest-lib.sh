@@ -179,9 +179,12 @@ guest_fresh_disk() {
 # the port stream.py listens on.  Sets status (QEMU's exit status, 124 on
 # timeout) and boot_time.
 guest_boot() {
-	local endpoint=$1 streamer="" qemu port="" arg start=$SECONDS i
+	local endpoint=$1 streamer="" qemu="" port="" arg start=$SECONDS i
 	local -a cmd=()
 	shift
+	# Stopped from outside (^C, a timeout above us): QEMU and the stream
+	# server run in the background and would outlive the script.
+	trap 'guest_boot_abort "$qemu" "$streamer"' INT TERM
 	rm -f "$run/stream.txt"
 	if [ "$endpoint" != none ]; then
 		rm -f "${endpoint#*:}"
@@ -211,7 +214,7 @@ guest_boot() {
 	[ -z "${kvm_failed:-}" ] || status=125
 	boot_time=$((SECONDS - start))
 	step_time "guest boot: ${log##*/}" "$boot_time"
-	[ -n "$streamer" ] || return 0
+	[ -n "$streamer" ] || { trap - INT TERM; return 0; }
 	# The host end sees its socket close with QEMU; if it is still stuck
 	# (QEMU never started, the guest never connected), stop it.
 	for i in 1 2 3 4 5; do
@@ -222,6 +225,16 @@ guest_boot() {
 	wait "$streamer" 2>/dev/null || true
 	[ -s "$run/stream.txt" ] || echo "stream: host FAILED: no result" >"$run/stream.txt"
 	cat "$run/stream.txt" >>"$log"
+	trap - INT TERM
+}
+
+guest_boot_abort() {	# pid... (empty ones skipped)
+	local pid
+	for pid; do
+		[ -z "$pid" ] || kill "$pid" 2>/dev/null || true
+	done
+	echo "guest: stopped from outside; QEMU and the stream server killed" >&2
+	exit 143
 }
 
 # A KVM that cannot run the guest stops it ("KVM internal error") and

@@ -59,6 +59,9 @@ elif [ -n "${SVM_VENDOR:-}" ]; then
 fi
 GUEST_LABEL=${SVM_LABEL:-$name-svm-$mode} GUEST_TIMEOUT=${GUEST_TIMEOUT:-900} \
 	guest_setup x86_64 "$name" "$ksrc"
+# QEMU splits -initrd at commas and a module's arguments at its first
+# space: refuse such a run folder before the build, not after it.
+[[ $run != *[,\ ]* ]] || die "QEMU's -initrd cannot take a path with a comma or a space: $run"
 
 export ARCH=x86_64 CROSS_COMPILE=
 guest_kernel "$ksrc" "$ref" "$obj" bzImage "${fragments[@]}"
@@ -69,10 +72,6 @@ guest_initramfs "$run" gcc "$obj" "${files[@]}"
 objcopy --strip-all "$obj/vmlinux" "$run/vmlinux"
 hv_obj=$BUILD/obj/svm-hv
 make -s -C "$TOP/svm" O="$hv_obj" >/dev/null || die "the SVM hypervisor did not build"
-# QEMU splits -initrd at commas and a module's arguments at its first space.
-for f in "$run/vmlinux" "$run/initramfs.cpio"; do
-	[[ $f != *[,\ ]* ]] || die "QEMU's -initrd cannot take a path with a comma or a space: $f"
-done
 
 # phys-bits=48: GPA bit 47 (SEV's C-bit, TDX's shared bit) must be an
 # address bit.  1 GiB: the guest's 256 MiB, the hypervisor and its
