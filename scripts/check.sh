@@ -145,7 +145,7 @@ kerneldoc() {
 
 # Every patch builds kernel/dma/ on its own, with W=1 and no warnings.
 bisect() {	# [range], default base..series
-	local c obj=$BUILD/obj/kunit-arm64-series rc=0
+	local c obj=$BUILD/obj/kunit-arm64 rc=0
 	[ -f "$obj/.config" ] || { echo "run the kunit gate first"; return 1; }
 	for c in $(git -C "$tree" rev-list --reverse "${1:-base..series}"); do
 		git -C "$tree" checkout -q "$c"
@@ -201,6 +201,9 @@ short_load="wl_soak=256 wl_churn=10"
 # make check-full's, in the arm64 and the pKVM guests: 1 GiB, 50 cycles.
 full_load="wl_soak=1024 wl_churn=50"
 coherent_stress="wl_coherent=/dma_coherent_bench.ko wl_coherent_stress=30"
+# The fragments of the realm gate's guest kernels (scripts/realm-trees.sh)
+# on top of guest/arm64-rpool.config; the arm64 guest gates boot those.
+realm_fragments=("$TOP/guest/modules.config" "$TOP/guest/debug-vm.config")
 
 check=(apply roundtrip checkpatch kerneldoc seeds kunit kunit-cma bisect reproduce docs size
        hotpath guest guest-kasan realm svm selftest)
@@ -251,8 +254,11 @@ main() {
 		# Reads the objects of the size gate.
 		hotpath)	gate hotpath "$TOP/scripts/hotpath.sh" ;;
 		# A short soak and churn; make check-full's soak is longer.
+		# The realm gate's kernel of the tree (modules, DEBUG_VM), in
+		# its folder: one build serves both gates.
 		guest)		gate guest-arm64 env GUEST_APPEND="$short_load" \
-					"$TOP/scripts/guest-arm64.sh" "$tree" series series ;;
+					GUEST_OBJ="$BUILD/obj/guest-arm64-realm-series" \
+					"$TOP/scripts/guest-arm64.sh" "$tree" series series "${realm_fragments[@]}" ;;
 		guest-kasan)	gate guest-kasan env GUEST_TIMEOUT=900 "$TOP/scripts/guest-arm64.sh" \
 					"$tree" series-kasan series "$TOP/guest/kasan.config" ;;
 		# Both trees as realm guests on an emulated RSI (realm/).
@@ -263,7 +269,8 @@ main() {
 		# force_dma_unencrypted() is false and their pool encodings are
 		# equal, so a failure there is a harness problem.
 		guest-stock)	gate guest-arm64-stock env GUEST_APPEND="$short_load" \
-					"$TOP/scripts/guest-arm64.sh" "$tree" stock base ;;
+					GUEST_OBJ="$BUILD/obj/guest-arm64-realm-stock" \
+					"$TOP/scripts/guest-arm64.sh" "$tree" stock base "${realm_fragments[@]}" ;;
 		# Also coherent allocations from four threads while disk
 		# passes run (guest/dma_coherent_bench.c's stress mode).
 		soak)		gate soak-arm64 env GUEST_APPEND="$full_load $coherent_stress" \

@@ -22,6 +22,15 @@ kernel_make() {
 	make -s CC="ccache ${CROSS_COMPILE:-}gcc" HOSTCC="ccache gcc" "$@"
 }
 
+# The KUnit kernel of every run of the suite (kunit.sh, mutants.sh,
+# upstream-7.3.sh): the .kunitconfig the series ships with
+# tests/cma.kunitconfig merged on, so that the kunit and kunit-cma gates
+# boot one kernel and the other runs hit ccache.  A run without CMA passes
+# cma=0 (kunit_no_cma): no CMA area, as in a kernel of the .kunitconfig
+# alone.
+kunit_configs=(--kunitconfig=kernel/dma --kunitconfig="$TOP/tests/cma.kunitconfig")
+kunit_no_cma=(--kernel_args=cma=0)
+
 # wait_for <pid> <seconds>: true once pid has ended, false after seconds.
 wait_for() {
 	local i

@@ -62,12 +62,14 @@ guest_dump_dtb() {
 # The paths of one guest run (obj, run, results, log, ktap) and its
 # timeout; checks that <kernel-tree> is one and clears old results.
 # GUEST_LABEL names the run and its results apart from the kernel's
-# build folder, for several runs of one kernel.
+# build folder, for several runs of one kernel.  GUEST_OBJ names another
+# run's build folder, for a gate that boots the kernel of another (the
+# same ref and fragments then build nothing new).
 guest_setup() {
 	local label=${GUEST_LABEL:-$2}
 	[ -f "$3/kernel/dma/direct.c" ] || die "$3 is not a kernel tree"
 	[[ $label =~ ^[A-Za-z0-9_.-]+$ ]] || die "GUEST_LABEL must be letters, digits, '.', '_' and '-'"
-	obj=$BUILD/obj/guest-$1-$2
+	obj=${GUEST_OBJ:-$BUILD/obj/guest-$1-$2}
 	run=$BUILD/run/guest-$1-$label
 	results=$BUILD/results
 	log=$results/$label-$1.log

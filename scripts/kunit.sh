@@ -1,10 +1,15 @@
 #!/bin/bash
 # Run the dma-direct KUnit suite with the kernel's own kunit.py (arm64,
 # QEMU) on one branch of $BUILD/tree: "series" (default) or "reproduce"
-# (the suite without the fixes), in one of two configurations:
-#   default  kernel/dma/.kunitconfig as the series ships it
-#   cma      plus tests/cma.kunitconfig (CMA, DEBUG_VM, page poisoning)
-#            and cma= on the command line
+# (the suite without the fixes).  Both configurations boot one kernel,
+# built once in $BUILD/obj/kunit-arm64 from kernel/dma/.kunitconfig as
+# the series ships it with tests/cma.kunitconfig merged on (CMA,
+# DEBUG_VM, page poisoning):
+#   default  with cma=0: no CMA area, so coherent allocations come from
+#            the page allocator, as in a kernel of the .kunitconfig alone
+#   cma      with cma=32M page_poison=1
+# The default run also checks, without building, that the .kunitconfig
+# alone still configures (kunit.py config validates every line of it).
 # Writes $BUILD/results/kunit-<branch>[-cma].{console,ktap,log,splats}:
 # the whole console, its KTAP, kunit.py's parsed verdict, and any kernel
 # BUG/WARNING/Oops lines.  Exits non-zero if the kernel does not build or
@@ -17,22 +22,30 @@ branch=${1:-series}
 config=${2:-default}
 tree=$BUILD/tree
 name=$branch
-args=(--kunitconfig=kernel/dma)
+args=("${kunit_configs[@]}")
 case $config in
-default) ;;
+default) args+=("${kunit_no_cma[@]}") ;;
 cma)	name=$branch-cma
-	args+=(--kunitconfig="$TOP/tests/cma.kunitconfig"
-	       --kernel_args=cma=32M --kernel_args=page_poison=1) ;;
+	args+=(--kernel_args=cma=32M --kernel_args=page_poison=1) ;;
 *)	die "unknown configuration '$config' (default or cma)" ;;
 esac
 # KUNIT_OBJ: another build folder (selftest.sh reuses the gate's own).
-obj=${KUNIT_OBJ:-$BUILD/obj/kunit-arm64-$name}
+obj=${KUNIT_OBJ:-$BUILD/obj/kunit-arm64}
 out=$BUILD/results/kunit-$name
 mkdir -p "$obj" "$BUILD/results"
 rm -f "$out".console "$out".ktap "$out".log "$out".splats
 checkout_ref "$tree" "$branch"
 
-echo "kunit: building and booting the $branch kernel ($config config) in $obj;" \
+# kunit.py config of the .kunitconfig alone: Kconfig only, no build.
+if [ "$config" = default ]; then
+	echo "kunit: kernel/dma/.kunitconfig alone, configured in $obj-shipped"
+	(cd "$tree" && flock "$CACHE/build.lock" ./tools/testing/kunit/kunit.py config \
+		--kunitconfig=kernel/dma --arch=arm64 --cross_compile=aarch64-linux-gnu- \
+		--build_dir="$obj-shipped") > "$out.config.log" 2>&1 ||
+		{ tail -n 20 "$out.config.log" >&2; die "kernel/dma/.kunitconfig alone does not configure"; }
+fi
+
+echo "kunit: building and booting the $branch kernel ($config run) in $obj;" \
      "5 to 13 minutes cold here, under a minute warm"
 kunit_run() {
 	(cd "$tree" && flock "$CACHE/build.lock" ./tools/testing/kunit/kunit.py run \

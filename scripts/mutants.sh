@@ -51,9 +51,10 @@ fi
 # run_suite ktap: the suite on the clone as it is now.
 run_suite() {
 	(cd "$src" && flock "$CACHE/build.lock" ./tools/testing/kunit/kunit.py run \
-		--kunitconfig=kernel/dma --arch=arm64 --cross_compile=aarch64-linux-gnu- \
-		--build_dir="$obj" --make_options "CC=ccache aarch64-linux-gnu-gcc" \
-		--jobs="$(nproc)" --raw_output=kunit) > "$1" 2>&1 || true
+		"${kunit_configs[@]}" "${kunit_no_cma[@]}" --arch=arm64 \
+		--cross_compile=aarch64-linux-gnu- --build_dir="$obj" \
+		--make_options "CC=ccache aarch64-linux-gnu-gcc" --jobs="$(nproc)" \
+		--raw_output=kunit) > "$1" 2>&1 || true
 	grep -q '^KTAP version' "$1" || die "the suite did not run (see $1)"
 }
 

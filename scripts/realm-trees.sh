@@ -157,8 +157,9 @@ realm_tree() {
 	local image=$BUILD/obj/guest-arm64-realm-$1/arch/arm64/boot/Image
 	local initrd=$BUILD/run/guest-arm64-realm-$1/initramfs.cpio
 	# Builds the guest kernel (with modules and DEBUG_VM: its own object
-	# folder) and initramfs, and boots them as a plain guest, which must
-	# pass too.
+	# folder, which make check's arm64 guest gates boot too, so that
+	# after them this build has nothing to do) and initramfs, and boots
+	# them as a plain guest, which must pass too.
 	echo "realm: building the $name guest kernel in $BUILD/obj/guest-arm64-realm-$name (about 8 minutes cold, seconds warm)" >&2
 	GUEST_MODULE=$TOP/guest/dma_atomic_pages.c "$TOP/scripts/guest-arm64.sh" \
 		"$ktree" "realm-$name" "$ref" "$TOP/guest/modules.config" \

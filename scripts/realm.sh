@@ -8,7 +8,7 @@
 #
 # Usage: scripts/realm.sh [<Image> [<initramfs.cpio>]]
 #        scripts/realm.sh --abi-test
-#   default: the Image and initramfs of scripts/guest-arm64.sh's series run.
+#   default: the kernel and initramfs of make check's arm64 guest gate.
 #   --abi-test boots realm/test/abi.c in place of the kernel: the
 #   firmware's answers checked from EL1, as KTAP.
 # Environment: REALM_NAME (names the results, default "series"),
@@ -57,7 +57,7 @@ if [ "${1:-}" = --abi-test ]; then
 	initrd=$run/no-initrd
 	head -c 4096 /dev/zero >"$initrd"
 else
-	image=$(realpath -m "${1:-$BUILD/obj/guest-arm64-series/arch/arm64/boot/Image}")
+	image=$(realpath -m "${1:-$BUILD/obj/guest-arm64-realm-series/arch/arm64/boot/Image}")
 	initrd=$(realpath -m "${2:-$BUILD/run/guest-arm64-series/initramfs.cpio}")
 	[ -f "$image" ] || die "no kernel Image $image (scripts/guest-arm64.sh builds one, or name one)"
 	[ -f "$initrd" ] || die "no initramfs $initrd (scripts/guest-arm64.sh makes one, or name one)"

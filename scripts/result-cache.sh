@@ -18,14 +18,14 @@ result_cache=$CACHE/results
 # The gates that may come from the cache, and what besides their new
 # files in build/results later gates read (paths under build/).
 declare -A result_extras=(
-	[kunit]="obj/kunit-arm64-series/.config"
+	[kunit]="obj/kunit-arm64/.config"
 	[kunit-cma]=""
 	[bisect]=""
 	[reproduce]=""
 	[docs]=""
 	[size]="obj/size-*/.config obj/size-*/direct-*.o obj/size-*/mapping-*.o"
 	[hotpath]=""
-	[guest-arm64]="run/guest-arm64-series obj/guest-arm64-series/arch/arm64/boot/Image"
+	[guest-arm64]="run/guest-arm64-series obj/guest-arm64-realm-series/arch/arm64/boot/Image"
 	[guest-kasan]="run/guest-arm64-series-kasan"
 	[realm]=""
 	[selftest]=""

@@ -101,10 +101,10 @@ rm -f "$results"/size-series.md "$results"/size-selftest-size.md \
 	"$BUILD"/obj/size-x86_64-tiny/*-selftest-size.o
 
 # kunit-cma: the suite frees CMA pages with __free_pages() again.  Built
-# in the kunit-cma gate's own folder (warm); its next run rebuilds the
-# one file.
+# in the KUnit gates' folder (warm); their next run rebuilds the one
+# file.
 cma_run() {	# ref
-	KUNIT_OBJ=$BUILD/obj/kunit-arm64-series-cma "$TOP/scripts/kunit.sh" "$1" cma
+	KUNIT_OBJ=$BUILD/obj/kunit-arm64 "$TOP/scripts/kunit.sh" "$1" cma
 }
 expect kunit-cma "CMA pages freed with __free_pages()" \
 	cma_run series -- \

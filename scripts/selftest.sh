@@ -317,7 +317,7 @@ if [ -s "$results/realm-stock.log" ] && [ -s "$results/realm-series.log" ] &&
 	# A guest that never powers off must end with its own message.
 	realm_timeout() {	# seconds
 		REALM_NAME=selftest REALM_TIMEOUT=$1 "$TOP/scripts/realm.sh" \
-			"$BUILD/obj/guest-arm64-series/arch/arm64/boot/Image" \
+			"$BUILD/obj/guest-arm64-realm-series/arch/arm64/boot/Image" \
 			"$BUILD/run/guest-arm64-series/initramfs.cpio" 2>&1 |
 			tee "$scratch/realm-timeout.log" | grep -q 'VERDICT realm: PASS' &&
 		! grep -q 'did not power off' "$scratch/realm-timeout.log"

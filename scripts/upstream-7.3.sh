@@ -117,7 +117,7 @@ mkdir -p "$obj"
 # kunit.py exits non-zero when a case fails, which is data here: whether
 # the run is usable is decided from its KTAP below.
 (cd "$tree" && flock "$CACHE/build.lock" ./tools/testing/kunit/kunit.py run \
-	--kunitconfig=kernel/dma --arch=arm64 \
+	"${kunit_configs[@]}" "${kunit_no_cma[@]}" --arch=arm64 \
 	--cross_compile=aarch64-linux-gnu- --build_dir="$obj" \
 	--make_options "CC=ccache aarch64-linux-gnu-gcc" --jobs="$(nproc)" \
 	--raw_output=kunit) > "$ktap" 2> "$results/kunit-7.3.err" || true
