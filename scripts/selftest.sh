@@ -331,9 +331,9 @@ else
 	bad=1
 fi
 
-# svm: a hypervisor whose CPUID leaf 0x8000001f does not say SEV, or
-# whose MapGPA to shared leaves the private view mapped (not enforcing),
-# must fail its ABI tests.
+# svm: a hypervisor whose CPUID leaf 0x8000001f does not say SEV, whose
+# MapGPA to shared leaves the private view mapped (not enforcing), or
+# that answers a TDCALL from ring 3 must fail its ABI tests.
 svm_test() {	# repository build-folder
 	BUILD=$2 "$1/scripts/svm.sh" --abi-test > "$scratch/svm-abi.log" 2>&1
 }
@@ -343,6 +343,9 @@ expect svm "CPUID 0x8000001f without the SEV bit" \
 seeded_copy "$scratch/tdxcopy" svm/hv/tdx.c 's/shared ? NPT_SHARED : NPT_NONE/shared ? NPT_BOTH : NPT_NONE/' || bad=1
 expect svm "TDX MapGPA to shared keeps the private view" \
 	svm_test "$TOP" "$scratch/svmbuild" -- svm_test "$scratch/tdxcopy" "$scratch/svmbuild3"
+seeded_copy "$scratch/cplcopy" svm/hv/exit.c 's/hv_mode == HV_MODE_TDX \&\& v->save.cpl/hv_mode == HV_MODE_TDX \&\& 0/' || bad=1
+expect svm "a TDCALL from ring 3 reaches the TDX module" \
+	svm_test "$TOP" "$scratch/svmbuild" -- svm_test "$scratch/cplcopy" "$scratch/svmbuild4"
 
 # hotpath: one instruction of a streaming function changes (in the
 # series' disassembly, so no build is needed).

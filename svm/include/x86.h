@@ -24,6 +24,7 @@ typedef uint64_t u64;
 #define PAGE_SIZE		0x1000UL
 #define PTE_P			BIT(0)
 #define PTE_RW			BIT(1)
+#define PTE_US			BIT(2)
 #define PTE_PS			BIT(7)
 #define PTE_ADDR_MASK		0x000ffffffffff000UL
 
@@ -79,7 +80,10 @@ static inline void cpuid(u32 leaf, u32 subleaf, u32 r[4])
 		     : "a"(leaf), "c"(subleaf));
 }
 
-/* A 64-bit IDT entry; idt_gate() makes a present interrupt gate (type 0xe). */
+/*
+ * A 64-bit IDT entry; idt_gate() makes a present interrupt gate (type 0xe)
+ * that only ring 0 may raise with INT, idt_user_gate() one that ring 3 may.
+ */
 struct idt_entry {
 	u16 offset0;
 	u16 selector;
@@ -101,6 +105,14 @@ static inline struct idt_entry idt_gate(u16 cs, const void *entry)
 		.offset1 = (u16)(a >> 16),
 		.offset2 = (u32)(a >> 32),
 	};
+}
+
+static inline struct idt_entry idt_user_gate(u16 cs, const void *entry)
+{
+	struct idt_entry e = idt_gate(cs, entry);
+
+	e.type |= 3 << 5;	/* DPL 3 */
+	return e;
 }
 
 static inline void load_idt(const struct idt_entry *idt, size_t size)

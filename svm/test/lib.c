@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * What the hypervisor's test guests share: KTAP lines on COM1 (port I/O,
- * straight to QEMU) and an IDT with head.S's #UD and #GP handlers.
+ * straight to QEMU) and an IDT with head.S's #UD and #GP handlers, and
+ * room for the gate that brings the TDX test back from ring 3 (user.S).
  */
 #include "lib.h"
 
@@ -9,7 +10,7 @@
 extern char ud_entry[], gp_entry[];
 volatile u64 fault_vector, fault_count, fault_skip;
 
-static struct idt_entry idt[VEC_GP + 1] __aligned(16);
+static struct idt_entry idt[VEC_USER_RETURN + 1] __aligned(16);
 static unsigned int nr_case;
 
 static void putc_uart(char c)
@@ -67,4 +68,13 @@ void idt_init(void)
 	idt[VEC_UD] = idt_gate(cs, ud_entry);
 	idt[VEC_GP] = idt_gate(cs, gp_entry);
 	load_idt(idt, sizeof(idt));
+}
+
+/* The IDT is loaded already: a gate set here takes effect at once. */
+bool idt_set(unsigned int vector, struct idt_entry entry)
+{
+	if (vector >= ARRAY_SIZE(idt))
+		return false;
+	idt[vector] = entry;
+	return true;
 }

@@ -4,7 +4,8 @@
  * CPUID it reads, the emulated TDX module's answers (TDG.VP.INFO,
  * TDG.VM.RD/WR, MapGPA, TDG.MEM.PAGE.ACCEPT) and the nested tables that
  * enforce them: after MapGPA to shared the shared alias is other memory,
- * ACCEPT takes only a pending page and zeroes it, and at the end a read
+ * ACCEPT takes only a pending page and zeroes it; a TDCALL from ring 3
+ * (user.S) is the CPU's #GP, not a call of the module; and at the end a read
  * through the private view of a shared page, which the hypervisor must
  * stop (scripts/svm.sh checks its STOP line).  Launched into the private
  * view, whose GPAs carry no bit; prints KTAP on COM1.
@@ -93,32 +94,83 @@ static u64 accept(u64 gpa)
 	return t.rax;
 }
 
-/* SHARED_VA: DATA_GPA with the shared bit, in PML4 slot 1. */
-static void map_shared_alias(void)
-{
-	u64 cr3, *pml4;
+/*
+ * Ring 3 (user.S): a GDT with user segments and a TSS whose RSP0 takes
+ * the #GP from ring 3, and the first GiB mapped again at USER_VA with
+ * the user bit at every level (the boot tables have none).
+ */
+#define KERNEL_CS		0x08	/* head.S's selectors, kept */
+#define USER_DS			(0x18 | 3)
+#define USER_CS			(0x20 | 3)
+#define TSS_SEL			0x28
+#define USER_VA			BIT(40)	/* PML4 slot 2 */
+#define SZ_2M			0x200000UL
 
-	asm volatile("mov %%cr3, %0" : "=r"(cr3));
-	pml4 = (u64 *)(cr3 & PTE_ADDR_MASK);
+extern char user_return_entry[], user_tdcall[];
+u64 run_user(u64 rip, u64 rsp, u64 cs, u64 ss);
+
+static u64 gdt[7] __aligned(16);
+static u32 tss[26] __aligned(16);	/* 104 bytes: RSP0 at byte 4 */
+static u8 ring0_stack[4096] __aligned(16);
+static u8 user_stack[4096] __aligned(16);
+static u64 user_pdpt[512] __aligned(4096);
+static u64 user_pd[512] __aligned(4096);
+
+static bool ring3_init(u64 *pml4)
+{
+	u64 base = (u64)tss, rsp0 = (u64)ring0_stack + sizeof(ring0_stack);
+	struct {
+		u16 limit;
+		u64 base;
+	} __attribute__((packed)) gdtr = { sizeof(gdt) - 1, (u64)gdt };
+	int i;
+
+	gdt[1] = 0x00af9b000000ffffUL;	/* ring 0 64-bit code, as head.S's */
+	gdt[2] = 0x00cf93000000ffffUL;	/* ring 0 data */
+	gdt[3] = 0x00cff3000000ffffUL;	/* ring 3 data */
+	gdt[4] = 0x00affb000000ffffUL;	/* ring 3 64-bit code */
+	gdt[5] = (sizeof(tss) - 1) | (base & 0xffffff) << 16 | 0x89UL << 40 |
+		 (base >> 24 & 0xff) << 56;	/* available 64-bit TSS */
+	gdt[6] = base >> 32;
+	tss[1] = (u32)rsp0;
+	tss[2] = (u32)(rsp0 >> 32);
+	tss[25] = sizeof(tss) << 16;	/* no I/O permission bitmap */
+	asm volatile("lgdt %0" : : "m"(gdtr));
+	asm volatile("ltr %w0" : : "r"((u16)TSS_SEL));
+
+	for (i = 0; i < 512; i++)
+		user_pd[i] = i * SZ_2M | PTE_P | PTE_RW | PTE_US | PTE_PS;
+	user_pdpt[0] = (u64)user_pd | PTE_P | PTE_RW | PTE_US;
+	pml4[USER_VA >> 39] = (u64)user_pdpt | PTE_P | PTE_RW | PTE_US;
+	return idt_set(VEC_USER_RETURN, idt_user_gate(KERNEL_CS, user_return_entry));
+}
+
+/* SHARED_VA: DATA_GPA with the shared bit, in PML4 slot 1. */
+static void map_shared_alias(u64 *pml4)
+{
 	pt[0] = DATA_GPA | SHARED_BIT | PTE_P | PTE_RW;
 	pd[0] = (u64)pt | PTE_P | PTE_RW;
 	pdpt[0] = (u64)pd | PTE_P | PTE_RW;
 	pml4[SHARED_VA >> 39] = (u64)pdpt | PTE_P | PTE_RW;
-	asm volatile("mov %0, %%cr3" : : "r"(cr3) : "memory");
 }
 
-#define NR_CASES	18
+#define NR_CASES	19
 
 void abi_main(void)
 {
 	volatile u64 *priv = (u64 *)DATA_GPA, *shared = (u64 *)SHARED_VA;
 	struct tdx_regs t;
-	u64 v, bad;
+	u64 v, bad, cr3, *pml4;
+	bool ring3;
 	u32 r[4];
 	int i;
 
 	idt_init();
-	map_shared_alias();
+	asm volatile("mov %%cr3, %0" : "=r"(cr3));
+	pml4 = (u64 *)(cr3 & PTE_ADDR_MASK);
+	map_shared_alias(pml4);
+	ring3 = ring3_init(pml4);
+	asm volatile("mov %0, %%cr3" : : "r"(cr3) : "memory");
 	ktap_plan(NR_CASES);
 
 	cpuid(0, 0, r);
@@ -183,6 +235,20 @@ void abi_main(void)
 	expect("vmcall_io_mark_port", !v, v);
 	v = port_io(3, true, 0x80, 0, &bad);
 	expect("vmcall_io_size_3_refused", v == VMCALL_INVALID_OPERAND, v);
+
+	/*
+	 * TDCALL at CPL 3: the CPU's #GP(0), not the module's answer (which
+	 * would clear RAX) and not a #UD.
+	 */
+	fault_count = 0;
+	fault_vector = 0;
+	fault_skip = 4;
+	v = ring3 ? run_user(USER_VA + (u64)user_tdcall,
+			     USER_VA + (u64)user_stack + sizeof(user_stack),
+			     USER_CS, USER_DS) : ~0UL;
+	fault_skip = 0;
+	expect("tdcall_at_cpl3_is_gp", ring3 && v == TDG_VP_INFO && fault_count == 1 &&
+	       fault_vector == VEC_GP, fault_count == 1 ? fault_vector : v);
 
 	/* Last: the private view of a shared page.  The hypervisor stops here. */
 	v = map_gpa(DATA_GPA | SHARED_BIT, PAGE_SIZE);
