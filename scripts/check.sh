@@ -201,13 +201,10 @@ short_load="wl_soak=256 wl_churn=10"
 # make check-full's, in the arm64 and the pKVM guests: 1 GiB, 50 cycles.
 full_load="wl_soak=1024 wl_churn=50"
 coherent_stress="wl_coherent=/dma_coherent_bench.ko wl_coherent_stress=30"
-# The fragments of the realm gate's guest kernels (scripts/realm-trees.sh)
-# on top of guest/arm64-rpool.config; the arm64 guest gates boot those.
-realm_fragments=("$TOP/guest/modules.config" "$TOP/guest/debug-vm.config")
 
 check=(apply roundtrip checkpatch kerneldoc seeds kunit kunit-cma bisect reproduce docs size
        hotpath guest guest-kasan realm svm selftest)
-full=("${check[@]}" guest-stock soak bad-pools guest-x86_64-stock guest-x86_64 svm-guests bench pkvm-stock pkvm
+full=("${check[@]}" kunit-shipped guest-stock soak bad-pools guest-x86_64-stock guest-x86_64 svm-guests bench pkvm-stock pkvm
       bench-coherent bench-realm upstream-7.3 matrix sparse clang recipients selftest-full)
 
 # "<hits> <misses>" of the harness's ccache so far.
@@ -244,6 +241,9 @@ main() {
 		seeds)		gate seeds seeds ;;
 		kunit)		gate kunit "$TOP/scripts/kunit.sh" series ;;
 		kunit-cma)	gate kunit-cma "$TOP/scripts/kunit.sh" series cma ;;
+		# make check-full: the .kunitconfig alone, the cover letter's
+		# command (make check boots the merged configuration).
+		kunit-shipped)	gate kunit-shipped "$TOP/scripts/kunit.sh" series shipped ;;
 		bisect)		gate bisect bisect ;;
 		reproduce)	gate reproduce reproduce ;;
 		# Seeded defects for the gates above (scripts/selftest.sh); it

@@ -28,8 +28,17 @@ kernel_make() {
 # boot one kernel and the other runs hit ccache.  A run without CMA passes
 # cma=0 (kunit_no_cma): no CMA area, as in a kernel of the .kunitconfig
 # alone.
+# shellcheck disable=SC2034 # used by the scripts that source this file
 kunit_configs=(--kunitconfig=kernel/dma --kunitconfig="$TOP/tests/cma.kunitconfig")
+# shellcheck disable=SC2034
 kunit_no_cma=(--kernel_args=cma=0)
+
+# The fragments of the realm gate's arm64 guest kernels on top of
+# guest/arm64-rpool.config (modules, DEBUG_VM, page poisoning): the realm
+# gate builds them (realm-trees.sh), make check's arm64 guest gates boot
+# them too (check.sh).
+# shellcheck disable=SC2034
+realm_fragments=("$TOP/guest/modules.config" "$TOP/guest/debug-vm.config")
 
 # wait_for <pid> <seconds>: true once pid has ended, false after seconds.
 wait_for() {

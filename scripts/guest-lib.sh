@@ -98,7 +98,8 @@ guest_kernel() {
 	fi
 	rm -f "$obj/built-from"
 	cat "$@" > "$obj/fragment.config"
-	echo "guest: building the kernel${ref:+ at $ref} in $obj"
+	echo "guest: building the kernel${ref:+ at $ref} in $obj (arm64: 160 to 190 s cold" \
+	     "in docs/gates.md's cold run, up to 10 min on a slower machine; seconds when built)"
 	[ -z "$ref" ] || checkout_ref "$ksrc" "$ref"
 	KCONFIG_ALLCONFIG=$obj/fragment.config kmake -C "$ksrc" O="$obj" allnoconfig >/dev/null
 	# Kconfig drops what it cannot satisfy without a word: check every line,

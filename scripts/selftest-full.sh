@@ -219,6 +219,24 @@ else
 	bad=1
 fi
 
+# svm-guests, the kernel's own word: a series boot's verdict fails once
+# its log lacks the line in which the kernel says it runs as a SEV guest,
+# or as a TDX guest (what a kernel built without that support prints).
+for m in "sev:Memory Encryption Features active" "tdx:tdx: Guest detected"; do
+	mode=${m%%:*} line=${m#*:}
+	l=$results/series-svm-$mode-x86_64.log r=$BUILD/run/guest-x86_64-series-svm-$mode
+	if [ -s "$l" ] && [ -d "$r" ]; then
+		grep -vF "$line" "$l" > "$scratch/svm-$mode-nocc.log"
+		expect "svm-$mode" "the kernel never says it is a ${mode^^} guest" \
+			"$TOP/scripts/svm-linux.sh" --judge "$mode" "$l" "$r" -- \
+			failed_with "did not say it" "$scratch/svm-$mode-nocc-judged.log" \
+				"$TOP/scripts/svm-linux.sh" --judge "$mode" "$scratch/svm-$mode-nocc.log" "$r"
+	else
+		echo "svm-$mode     no series boot in $mode mode in $results: run the svm-guests gate first"
+		bad=1
+	fi
+done
+
 # svm-guests: a series kernel with a seeded dma-direct defect, booted in
 # the mode of the emulated platform that can see it, must fail there with
 # the defect's symptom; the series' own kernel (the svm-guests gate's,

@@ -14,6 +14,8 @@
 # Usage: scripts/svm-linux.sh <kernel-tree> <name> <sev|tdx|plain> [git-ref]
 #   builds (or reuses) the kernel in build/obj/guest-x86_64-<name>, the
 #   initramfs and the hypervisor, boots, and prints one verdict.
+#        scripts/svm-linux.sh --judge <sev|tdx|plain> <log> <run-dir>
+#   the verdict of a run's log again (below).
 # Environment: GUEST_TIMEOUT (seconds, default 900), GUEST_REUSE_KERNEL,
 #   QEMU, as for scripts/guest-x86_64.sh; SVM_CHURN, the workload's
 #   unbind/bind cycles of the disk (default 10: coherent memory freed and
@@ -25,6 +27,71 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 . "$(dirname "$0")/guest-lib.sh"
+
+# svm_problems <mode> <log>: what the hypervisor and the kernel must say
+# on top of the workload's verdict (guest-lib.sh), added to problems:
+# QEMU's status 35 is the hypervisor's fatal stop; "hv: power-off:" its
+# last report, when the guest powers off through ACPI (how many pages the
+# guest's CPU wrote through each view).
+svm_problems() {
+	local mode=$1 log=$2 stop cc_line again before after
+	[ "$status" != 35 ] ||
+		problems+=("the hypervisor stopped the run: $(grep -m1 -e '^hv: unexpected exit' -e '^hv: FATAL' "$log" || true)")
+	grep -q '^hv: entering the guest' "$log" ||
+		problems+=("the hypervisor never entered the guest: $(grep -m1 '^hv: FATAL' "$log" || echo 'no hypervisor output')")
+	grep -q '^hv: power-off: ' "$log" || [ "$status" = 35 ] ||
+		problems+=("the hypervisor never saw the guest's ACPI power-off")
+	stop=$(grep -m1 '^hv: STOP: ' "$log" || true)
+	[ -z "$stop" ] || problems+=("${stop#hv: }")
+	cc_line=$(grep -m1 'Memory Encryption Features active:' "$log" || true)
+	# TDX: no MapGPA of a page to where it already is (the kernel lost track
+	# of it: decrypted it twice, or freed it while still shared and shared it
+	# again when it came back), and as many pages shared after the devices'
+	# unbind/bind cycles as before (hv: mark 1 and 2, svm/hv/hv.h's
+	# HV_MARK_PORT): more is memory freed while still shared.
+	if [ "$mode" = tdx ]; then
+		again=$(sed -nE 's/^hv: tdx: MapGPA of pages already there: ([0-9]+) to shared, ([0-9]+) to private$/\1 \2/p' "$log")
+		if [ -z "$again" ]; then
+			problems+=("the hypervisor reported no MapGPA counts")
+		elif [ "$again" != "0 0" ]; then
+			problems+=("MapGPA of pages already there: ${again% *} to shared, ${again#* } to private (decrypted twice, or freed while still shared)")
+		fi
+	fi
+	if [ "$mode" = tdx ] && [ "${SVM_CHURN:-10}" != 0 ]; then
+		before=$(sed -nE 's/^hv: mark 1: ([0-9]+) pages shared.*/\1/p' "$log")
+		after=$(sed -nE 's/^hv: mark 2: ([0-9]+) pages shared.*/\1/p' "$log")
+		if [ -z "$before" ] || [ -z "$after" ]; then
+			problems+=("the hypervisor reported no shared page count around the unbind/bind cycles")
+		elif [ "$after" != "$before" ]; then
+			problems+=("$((after - before)) pages more shared after the unbind/bind cycles than before ($before, then $after): memory freed while still shared")
+		fi
+	fi
+	case $mode in
+	sev)	[[ $cc_line = *'AMD SEV'* ]] ||
+			problems+=("the kernel did not say it runs with AMD SEV active (a kernel without CONFIG_AMD_MEM_ENCRYPT?)") ;;
+	tdx)	[[ $cc_line = *'Intel TDX'* ]] && grep -q 'tdx: Guest detected' "$log" ||
+			problems+=("the kernel did not say it detected a TDX guest (a kernel without CONFIG_INTEL_TDX_GUEST?)") ;;
+	plain)	[ -z "$cc_line" ] || problems+=("a plain guest says: ${cc_line#*] }") ;;
+	esac
+}
+
+# svm-linux.sh --judge <sev|tdx|plain> <log> <run-dir>: a run's verdict
+# again, from its console log and the stream's result in <run-dir>, for
+# the seeded copies of scripts/selftest-full.sh; QEMU's status is taken
+# as 0 (the log's own STOP and FATAL lines still count).
+if [ "${1:-}" = --judge ]; then
+	[ $# -eq 4 ] && [[ $2 = sev || $2 = tdx || $2 = plain ]] ||
+		die "usage: svm-linux.sh --judge <sev|tdx|plain> <log> <run-dir>"
+	mode=$2 log=$3 run=$4 status=0 timeout=0 build_time=0 boot_time=0
+	[ -f "$log" ] || die "no console log $log"
+	scratch=$(mktemp -d)
+	trap 'rm -rf "$scratch"' EXIT
+	ktap=$scratch/judged.ktap
+	problems=()
+	svm_problems "$mode" "$log"
+	guest_verdict "x86_64 svm-$mode (judged again)" "$BUILD/tree" "${problems[@]}"
+	exit
+fi
 
 usage="usage: svm-linux.sh <kernel-tree> <name> <sev|tdx|plain> [git-ref]"
 guest_qemu qemu-system-x86_64 qemu-system-x86
@@ -94,47 +161,6 @@ qemu=("$QEMU" -M pc -accel tcg -cpu max,+svm,+npt,phys-bits=48 -m 1G -smp 1
 guest_boot "unix:$run/stream.sock" "${qemu[@]}"
 tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
 
-# What the hypervisor and the kernel must say on top of the workload's
-# verdict (guest-lib.sh): QEMU's status 35 is the hypervisor's fatal stop;
-# "hv: power-off:" its last report, when the guest powers off through ACPI
-# (how many pages the guest's CPU wrote through each view).
 problems=()
-[ "$status" != 35 ] ||
-	problems+=("the hypervisor stopped the run: $(grep -m1 -e '^hv: unexpected exit' -e '^hv: FATAL' "$log" || true)")
-grep -q '^hv: entering the guest' "$log" ||
-	problems+=("the hypervisor never entered the guest: $(grep -m1 '^hv: FATAL' "$log" || echo 'no hypervisor output')")
-grep -q '^hv: power-off: ' "$log" || [ "$status" = 35 ] ||
-	problems+=("the hypervisor never saw the guest's ACPI power-off")
-stop=$(grep -m1 '^hv: STOP: ' "$log" || true)
-[ -z "$stop" ] || problems+=("${stop#hv: }")
-cc_line=$(grep -m1 'Memory Encryption Features active:' "$log" || true)
-# TDX: no MapGPA of a page to where it already is (the kernel lost track
-# of it: decrypted it twice, or freed it while still shared and shared it
-# again when it came back), and as many pages shared after the devices'
-# unbind/bind cycles as before (hv: mark 1 and 2, svm/hv/hv.h's
-# HV_MARK_PORT): more is memory freed while still shared.
-if [ "$mode" = tdx ]; then
-	again=$(sed -nE 's/^hv: tdx: MapGPA of pages already there: ([0-9]+) to shared, ([0-9]+) to private$/\1 \2/p' "$log")
-	if [ -z "$again" ]; then
-		problems+=("the hypervisor reported no MapGPA counts")
-	elif [ "$again" != "0 0" ]; then
-		problems+=("MapGPA of pages already there: ${again% *} to shared, ${again#* } to private (decrypted twice, or freed while still shared)")
-	fi
-fi
-if [ "$mode" = tdx ] && [ "${SVM_CHURN:-10}" != 0 ]; then
-	before=$(sed -nE 's/^hv: mark 1: ([0-9]+) pages shared.*/\1/p' "$log")
-	after=$(sed -nE 's/^hv: mark 2: ([0-9]+) pages shared.*/\1/p' "$log")
-	if [ -z "$before" ] || [ -z "$after" ]; then
-		problems+=("the hypervisor reported no shared page count around the unbind/bind cycles")
-	elif [ "$after" != "$before" ]; then
-		problems+=("$((after - before)) pages more shared after the unbind/bind cycles than before ($before, then $after): memory freed while still shared")
-	fi
-fi
-case $mode in
-sev)	[[ $cc_line = *'AMD SEV'* ]] ||
-		problems+=("the kernel did not say it runs with AMD SEV active (a kernel without CONFIG_AMD_MEM_ENCRYPT?)") ;;
-tdx)	[[ $cc_line = *'Intel TDX'* ]] && grep -q 'tdx: Guest detected' "$log" ||
-		problems+=("the kernel did not say it detected a TDX guest (a kernel without CONFIG_INTEL_TDX_GUEST?)") ;;
-plain)	[ -z "$cc_line" ] || problems+=("a plain guest says: ${cc_line#*] }") ;;
-esac
+svm_problems "$mode" "$log"
 guest_verdict "x86_64 svm-$mode $name" "$ksrc" "${problems[@]}"
