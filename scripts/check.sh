@@ -203,7 +203,7 @@ full_load="wl_soak=1024 wl_churn=50"
 coherent_stress="wl_coherent=/dma_coherent_bench.ko wl_coherent_stress=30"
 
 check=(apply roundtrip checkpatch kerneldoc seeds kunit kunit-cma bisect reproduce docs size
-       hotpath guest guest-kasan realm svm selftest)
+       hotpath guest guest-kasan realm svm svm-tdx selftest)
 full=("${check[@]}" kunit-shipped guest-stock soak bad-pools guest-x86_64-stock guest-x86_64 svm-guests bench pkvm-stock pkvm
       bench-coherent bench-realm upstream-7.3 matrix sparse clang recipients selftest-full)
 
@@ -265,6 +265,9 @@ main() {
 		realm)		gate realm "$TOP/scripts/realm-trees.sh" ;;
 		# Our SVM hypervisor (svm/), checked by its ABI test guest.
 		svm)		gate svm "$TOP/scripts/svm.sh" --abi-test ;;
+		# Both trees' x86_64 guest as a TDX guest on the emulated TDX
+		# module, enforcing (make check-full's svm-guests has every mode).
+		svm-tdx)	gate svm-tdx "$TOP/scripts/svm-trees.sh" tdx ;;
 		# make check-full only.  The stock guests must pass too: their
 		# force_dma_unencrypted() is false and their pool encodings are
 		# equal, so a failure there is a harness problem.

@@ -28,6 +28,7 @@ declare -A result_extras=(
 	[guest-arm64]="run/guest-arm64-series obj/guest-arm64-realm-series/arch/arm64/boot/Image"
 	[guest-kasan]="run/guest-arm64-series-kasan"
 	[realm]=""
+	[svm-tdx]="run/guest-x86_64-series-svm-tdx/stream.txt"
 	[selftest]=""
 )
 
@@ -41,6 +42,7 @@ declare -A result_reads=(
 	[guest-arm64]="guest"
 	[guest-kasan]="guest"
 	[realm]="guest realm"
+	[svm-tdx]="guest svm"
 	[selftest]="guest realm svm vmm"
 )
 

@@ -347,6 +347,20 @@ seeded_copy "$scratch/cplcopy" svm/hv/exit.c 's/hv_mode == HV_MODE_TDX \&\& v->s
 expect svm "a TDCALL from ring 3 reaches the TDX module" \
 	svm_test "$TOP" "$scratch/svmbuild" -- svm_test "$scratch/cplcopy" "$scratch/svmbuild4"
 
+# svm-tdx: the enforcing TDX run's judgement, on a copy of the series'
+# log in which the hypervisor saw a page made shared twice.
+l=$results/series-svm-tdx-x86_64.log r=$BUILD/run/guest-x86_64-series-svm-tdx
+if [ -s "$l" ]; then
+	sed -E 's/^(hv: tdx: MapGPA of pages already there: )0 to shared/\11 to shared/' \
+		"$l" > "$scratch/svm-tdx-again.log"
+	expect svm-tdx "a page MapGPA made shared twice" \
+		"$TOP/scripts/svm-linux.sh" --judge tdx "$l" "$r" -- \
+		"$TOP/scripts/svm-linux.sh" --judge tdx "$scratch/svm-tdx-again.log" "$r"
+else
+	echo "svm-tdx     no TDX run in $results: run the svm-tdx gate first"
+	bad=1
+fi
+
 # hotpath: one instruction of a streaming function changes (in the
 # series' disassembly, so no build is needed).
 obj=$BUILD/obj/size-arm64-pool
