@@ -77,8 +77,8 @@ svm_problems() {
 
 # svm-linux.sh --judge <sev|tdx|plain> <log> <run-dir>: a run's verdict
 # again, from its console log and the stream's result in <run-dir>, for
-# the seeded copies of scripts/selftest-full.sh; QEMU's status is taken
-# as 0 (the log's own STOP and FATAL lines still count).
+# the seeded copies of scripts/selftest.sh and selftest-full.sh; QEMU's
+# status is taken as 0 (the log's own STOP and FATAL lines still count).
 if [ "${1:-}" = --judge ]; then
 	[ $# -eq 4 ] && [[ $2 = sev || $2 = tdx || $2 = plain ]] ||
 		die "usage: svm-linux.sh --judge <sev|tdx|plain> <log> <run-dir>"
